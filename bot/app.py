@@ -1,0 +1,152 @@
+"""Composition root: builds everything explicitly and runs the bot until asked to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from bot.funnel import Funnel
+from bot.outbox_sender import OutboxSender
+from bot.polling import poll
+from bot.ratelimit import Limits
+from bot.runtime import Runtime
+from bot.settings import Settings
+from handlers.clock import Clock, SystemClock
+from handlers.delivery import chat_migrated, chat_unreachable
+from handlers.deps import BotIdentity, Deps, MessageClassifier
+from handlers.dispatch import Core
+from scheduler.setup import build_scheduler
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.station_apply import apply_station
+from storage.station_file import StationSpec, load_station_file
+from storage.uow import uow_factory
+
+log = structlog.get_logger("gridbot.app")
+
+SHUTDOWN_FLUSH_SECONDS = 10.0
+
+
+def configure_logging(level: str = "info") -> None:
+    numeric = getattr(logging, level.upper(), logging.INFO)
+    logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr)
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.KeyValueRenderer(key_order=["timestamp", "level", "event"]),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def make_runtime(framework: str, token: str, api_url: str) -> Runtime:
+    if framework == "ptb":
+        from bot.ptb_runtime import PtbRuntime
+
+        return PtbRuntime(token, api_url)
+    from bot.aiogram_runtime import AiogramRuntime
+
+    return AiogramRuntime(token, api_url)
+
+
+def station_files(setting: str | None, extra: list[str] | None = None) -> list[Path]:
+    """--station may name files or folders of *.toml files, and may be given more than once."""
+    paths: list[Path] = []
+    for entry in [*(extra or []), *([setting] if setting and not extra else [])]:
+        path = Path(entry)
+        paths.extend(sorted(path.glob("*.toml")) if path.is_dir() else [path])
+    return paths
+
+
+def default_classifier() -> MessageClassifier:
+    from handlers.classifier import Classifier
+
+    return Classifier.default()
+
+
+@dataclass
+class Hooks:
+    """Seams for tests and the sandbox; production uses the defaults."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    limits: Limits | None = None
+    classifier: MessageClassifier | None = None
+    on_ready: Callable[[Deps], Awaitable[None] | None] | None = None
+    sweep_seconds: float | None = None
+
+
+async def run_bot(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    stations: list[StationSpec] | None = None,
+    hooks: Hooks | None = None,
+) -> None:
+    """Run until `stop` is set, then finish the update in hand and flush due sends."""
+    hooks = hooks or Hooks()
+    engine = create_engine(settings.database_url)
+    runtime = make_runtime(settings.framework, settings.token_value, settings.api_url)
+    try:
+        await upgrade(engine)
+        sessions = session_factory(engine)
+        uow = uow_factory(sessions)
+        specs = stations if stations is not None else [
+            load_station_file(p) for p in station_files(settings.station)
+        ]
+        sweep = hooks.sweep_seconds or min([s.sla.sweep for s in specs] or [60])
+        async with sessions() as session, session.begin():
+            for spec in specs:
+                await apply_station(session, spec)
+        funnel = Funnel(runtime)
+        identity: BotIdentity = await runtime.start(funnel)
+        sender_box: list[OutboxSender] = []
+        deps = Deps(uow=uow, clock=hooks.clock,
+                    classifier=hooks.classifier or default_classifier(), bot=identity,
+                    wake_sender=lambda: sender_box[0].wake() if sender_box else None)
+        sender = OutboxSender(
+            uow, hooks.clock, runtime.send, limits=hooks.limits,
+            on_unreachable=lambda chat, reason: chat_unreachable(deps, chat, reason),
+            on_migrated=lambda old, new: chat_migrated(deps, old, new),
+        )
+        sender_box.append(sender)
+        funnel.core, funnel.identity = Core(deps), identity
+        funnel.reads_all = bool(getattr(runtime, "reads_all", False))
+        if settings.webhook_url is None:
+            with contextlib.suppress(Exception):
+                await runtime.delete_webhook()
+        scheduler = build_scheduler(deps, sweep_seconds=sweep)
+        sender_stop = asyncio.Event()
+        sender_task = asyncio.create_task(sender.run(sender_stop), name="sender")
+        scheduler.start()
+        log.info("bot.started", framework=runtime.name, bot=identity.username)
+        if hooks.on_ready is not None:
+            maybe = hooks.on_ready(deps)
+            if maybe is not None:
+                await maybe
+        try:
+            await poll(runtime, stop, timeout=settings.poll_timeout)
+        finally:
+            scheduler.shutdown(wait=False)
+            sender_stop.set()
+            sender.wake()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender_task
+            await sender.wait_inflight(SHUTDOWN_FLUSH_SECONDS)
+            await sender.drain(time.monotonic() + SHUTDOWN_FLUSH_SECONDS)
+            log.info("bot.stopped", sent=sender.sent)
+    finally:
+        with contextlib.suppress(Exception):
+            await runtime.close()
+        await engine.dispose()

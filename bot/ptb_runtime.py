@@ -1,0 +1,139 @@
+"""python-telegram-bot 22 runtime: the mirror image of aiogram_runtime."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReplyParameters,
+    Update,
+)
+from telegram import error as tg_error
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot.runtime import (
+    ChatMigrated,
+    Forbidden,
+    OutboxItem,
+    Rejected,
+    RetryAfter,
+    Transient,
+    UpdateHandler,
+)
+from handlers.deps import BotIdentity
+from handlers.events import CallbackAnswer
+
+ALLOWED = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+class PtbRuntime:
+    name = "ptb"
+
+    def __init__(self, token: str, api_url: str) -> None:
+        # Time periods as timedelta: PTB 22 deprecates plain numbers in its error objects.
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        base = api_url.rstrip("/")
+        self.app: Application[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot")
+            .request(HTTPXRequest(connection_pool_size=64, read_timeout=20))
+            .get_updates_request(HTTPXRequest(read_timeout=60))
+            .updater(None)
+            .build()
+        )
+        self.reads_all = False
+
+    @property
+    def bot(self) -> Bot:
+        return self.app.bot
+
+    async def start(self, handle: UpdateHandler) -> BotIdentity:
+        async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+            await handle(update.to_dict())
+
+        self.app.add_handler(TypeHandler(Update, on_update))
+        await _call(self.app.initialize())
+        me = self.bot.bot
+        self.reads_all = bool(me.can_read_all_group_messages)
+        return BotIdentity(id=me.id, username=me.username or "")
+
+    async def get_updates(self, offset: int | None, timeout: int) -> list[Any]:
+        return list(await _call(self.bot.get_updates(
+            offset=offset, timeout=timedelta(seconds=timeout), allowed_updates=ALLOWED,
+        )))
+
+    def update_id(self, update: Any) -> int:
+        return int(update.update_id)
+
+    async def feed(self, update: Any) -> None:
+        await self.app.process_update(update)
+
+    async def feed_raw(self, update: dict[str, Any]) -> None:
+        await self.app.process_update(Update.de_json(update, self.bot))
+
+    async def send(self, item: OutboxItem) -> int:
+        markup = None
+        if item.buttons:
+            markup = InlineKeyboardMarkup([
+                [InlineKeyboardButton(text, callback_data=data) for text, data in row]
+                for row in item.buttons
+            ])
+        reply = (ReplyParameters(message_id=item.reply_to, allow_sending_without_reply=True)
+                 if item.reply_to else None)
+        if item.kind == "photo" and item.attachment is not None:
+            call = self.bot.send_photo(
+                item.chat_id, InputFile(item.attachment, filename=item.filename or "chart.png"),
+                caption=item.text or None, reply_markup=markup, reply_parameters=reply)
+        elif item.kind == "document" and item.attachment is not None:
+            call = self.bot.send_document(
+                item.chat_id, InputFile(item.attachment, filename=item.filename or "file.bin"),
+                caption=item.text or None, reply_markup=markup, reply_parameters=reply)
+        else:
+            call = self.bot.send_message(item.chat_id, item.text, reply_markup=markup,
+                                         reply_parameters=reply)
+        message = await _call(call)
+        return int(message.message_id)
+
+    async def answer_callback(self, callback_id: str, answer: CallbackAnswer) -> None:
+        await _call(self.bot.answer_callback_query(
+            callback_id, text=answer.text or None, show_alert=answer.alert))
+
+    async def can_read_all(self, chat_id: int) -> bool:
+        member = await _call(self.bot.get_chat_member(chat_id, self.bot.id))
+        return self.reads_all or member.status in ("administrator", "creator")
+
+    async def set_webhook(self, url: str, secret: str | None) -> None:
+        await _call(self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED))
+
+    async def delete_webhook(self) -> None:
+        await _call(self.bot.delete_webhook())
+
+    async def close(self) -> None:
+        await self.app.shutdown()
+
+
+async def _call(awaitable: Any) -> Any:
+    """Await a Bot API call, mapping PTB's errors onto the shared SendError family."""
+    try:
+        return await awaitable
+    except tg_error.RetryAfter as exc:
+        delay = exc.retry_after
+        seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+        raise RetryAfter(seconds) from exc
+    except tg_error.ChatMigrated as exc:
+        raise ChatMigrated(int(exc.new_chat_id)) from exc
+    except (tg_error.Forbidden, tg_error.InvalidToken) as exc:
+        raise Forbidden(exc.message) from exc
+    except (tg_error.BadRequest, tg_error.EndPointNotFound) as exc:
+        raise Rejected(exc.message) from exc
+    except (tg_error.TimedOut, tg_error.NetworkError) as exc:
+        raise Transient(exc.message) from exc
