@@ -10,7 +10,7 @@ ID_15 = re.compile(r"(?<!\d)(\d{6})(\d{6})(\d{3})(?!\d)")
 MOBILE = re.compile(
     rf"(?<![\d+])((?:\+?86{_SEP})?1[3-9]\d){_SEP}(\d{{4}}){_SEP}(\d{{4}})(?!\d)"
 )
-LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})([-\s]?)(\d{3,4})(\d{4})(?!\d)")
+LANDLINE = re.compile(r"(?<!\d)([(（]?0\d{2,3}[)）]?)([-\s]?)(\d{3,4})([-\s]?\d{4})(?!\d)")
 
 
 def mask(text: str) -> str:

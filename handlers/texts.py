@@ -12,9 +12,19 @@ LANGUAGES = ("zh", "en")
 
 @cache
 def _load(lang: str) -> dict[str, dict[str, str]]:
-    raw = resources.files("handlers").joinpath("locales", f"{lang}.toml").read_text("utf-8")
-    data: dict[str, Any] = tomllib.loads(raw)
-    return {section: {str(k): str(v) for k, v in items.items()} for section, items in data.items()}
+    """`locales/{lang}.toml` plus every `locales/<part>.{lang}.toml` (one file per feature)."""
+    folder = resources.files("handlers").joinpath("locales")
+    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(f".{lang}.toml"))
+    table: dict[str, dict[str, str]] = {}
+    for name in [f"{lang}.toml", *names]:
+        data: dict[str, Any] = tomllib.loads(folder.joinpath(name).read_text("utf-8"))
+        for section, items in data.items():
+            merged = table.setdefault(section, {})
+            for key, value in items.items():
+                if str(key) in merged:
+                    raise ValueError(f"{name}: {section}.{key} is defined twice")
+                merged[str(key)] = str(value)
+    return table
 
 
 class Texts:

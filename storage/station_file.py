@@ -107,9 +107,9 @@ class StationSpec(_Model):
             for code in officer.grids:
                 if code not in codes:
                     raise _FieldError(("officers", i, "grids"), f"unknown grid {code!r}")
-        chats = [g.chat_id for g in self.grids if g.chat_id is not None]
+        chats = [g.chat_id for g in self.grids]
         for i, grid in enumerate(self.grids):
-            if grid.chat_id is not None and chats.count(grid.chat_id) > 1:
+            if grid.chat_id is not None and grid.chat_id in chats[:i]:
                 raise _FieldError(("grids", i, "chat_id"), f"chat {grid.chat_id} bound twice")
         return self
 
@@ -174,7 +174,7 @@ def locate(text: str, loc: tuple[Any, ...]) -> int:
     counters: dict[str, int] = {}
     best = 1
     want_table = [p for p in loc if isinstance(p, str)][:1]
-    want_index = next((p for p in loc if isinstance(p, int)), None)
+    want_index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
     want_key = next((p for p in reversed(loc) if isinstance(p, str)), None)
     for lineno, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 
@@ -91,11 +92,14 @@ async def test_aiogram_round_trip(server: FakeBotAPI, abot: Bot) -> None:
     member, service, msg = (u for u in updates)
     assert member.my_chat_member is not None
     assert member.my_chat_member.new_chat_member.status == "member"
-    assert service.message is not None and service.message.new_chat_members is not None
-    assert msg.message is not None and msg.message.entities is not None
+    assert service.message is not None
+    assert service.message.new_chat_members is not None
+    assert msg.message is not None
+    assert msg.message.entities is not None
     kinds = [(e.type, e.offset, e.length) for e in msg.message.entities]
     assert kinds == [("bot_command", 0, 24), ("mention", 28, 6)]
-    assert msg.message.chat.title == "南湖一网格" and msg.message.from_user is not None
+    assert msg.message.chat.title == "南湖一网格"
+    assert msg.message.from_user is not None
 
     sent = await abot.send_message(
         GROUP,
@@ -105,7 +109,8 @@ async def test_aiogram_round_trip(server: FakeBotAPI, abot: Bot) -> None:
     )
     assert sent.reply_to_message is not None
     assert sent.reply_to_message.text == "/report@gridbot_test_bot 东门 @lisi4"
-    assert sent.from_user is not None and sent.from_user.id == BOT_ID
+    assert sent.from_user is not None
+    assert sent.from_user.id == BOT_ID
     assert sent.reply_markup is not None
     assert sent.reply_markup.inline_keyboard[0][1].callback_data == "info:1"
     record = server.bot_messages[-1]
@@ -115,12 +120,21 @@ async def test_aiogram_round_trip(server: FakeBotAPI, abot: Bot) -> None:
     doc = await abot.send_document(
         CHIEF, BufferedInputFile(b"col1,col2\n", filename="report.csv"), caption="周报"
     )
-    assert doc.document is not None and doc.document.file_name == "report.csv"
+    assert doc.document is not None
+    assert doc.document.file_name == "report.csv"
     record = server.bot_messages[-1]
     assert (record.kind, record.file, record.filename, record.caption) == (
-        "document", b"col1,col2\n", "report.csv", "周报"
+        "document",
+        b"col1,col2\n",
+        "report.csv",
+        "周报",
     )
     assert server.get_file(doc.document.file_id).data == b"col1,col2\n"
+    tg_file = await abot.get_file(doc.document.file_id)
+    assert tg_file.file_path is not None
+    downloaded = await abot.download_file(tg_file.file_path)
+    assert downloaded is not None
+    assert downloaded.read() == b"col1,col2\n"
     assert server.unexpected_calls == []
 
 
@@ -132,14 +146,22 @@ async def test_ptb_round_trip(server: FakeBotAPI, pbot: telegram.Bot) -> None:
     assert updates[-1].update_id == ref.update_id
     assert updates[0].my_chat_member is not None
     assert updates[0].my_chat_member.new_chat_member.status == "administrator"
-    assert updates[-1].message is not None and updates[-1].message.text == "普通消息"
-    markup = telegram.InlineKeyboardMarkup([[telegram.InlineKeyboardButton("好", callback_data="ok")]])
-    sent = await pbot.send_message(GROUP, "回复", reply_to_message_id=ref.message_id, reply_markup=markup)
-    assert sent.reply_to_message is not None and sent.reply_to_message.message_id == ref.message_id
+    assert updates[-1].message is not None
+    assert updates[-1].message.text == "普通消息"
+    markup = telegram.InlineKeyboardMarkup(
+        [[telegram.InlineKeyboardButton("好", callback_data="ok")]]
+    )
+    sent = await pbot.send_message(
+        GROUP, "回复", reply_to_message_id=ref.message_id, reply_markup=markup
+    )
+    assert sent.reply_to_message is not None
+    assert sent.reply_to_message.message_id == ref.message_id
     assert sent.reply_markup is not None
     photo = await pbot.send_photo(CHIEF, PNG, caption="现场")
-    assert photo.photo[-1].width == 64 and photo.photo[-1].height == 48
-    assert server.bot_messages[-1].kind == "photo" and server.bot_messages[-1].file == PNG
+    assert photo.photo[-1].width == 64
+    assert photo.photo[-1].height == 48
+    assert server.bot_messages[-1].kind == "photo"
+    assert server.bot_messages[-1].file == PNG
     admin = await pbot.get_chat_member(GROUP, BOT_ID)
     assert isinstance(admin, telegram.ChatMemberAdministrator)
     chat = await pbot.get_chat(GROUP)
@@ -154,9 +176,12 @@ async def test_form_json_and_get_params_are_accepted(server: FakeBotAPI) -> None
     base = f"{server.url}/bot{TOKEN}"
     markup: JSON = {"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]}
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"{base}/sendMessage", json={"chat_id": -5, "text": "j", "reply_markup": markup}) as r:  # noqa: E501
+        async with http.post(
+            f"{base}/sendMessage", json={"chat_id": -5, "text": "j", "reply_markup": markup}
+        ) as r:
             body = await r.json()
-        assert body["ok"] and body["result"]["reply_markup"] == markup
+        assert body["ok"]
+        assert body["result"]["reply_markup"] == markup
         async with http.post(f"{base}/sendMessage", data={"chat_id": "-5", "text": "f"}) as r:
             assert (await r.json())["result"]["text"] == "f"
         async with http.get(f"{base}/getMe") as r:
@@ -164,7 +189,9 @@ async def test_form_json_and_get_params_are_accepted(server: FakeBotAPI) -> None
         async with http.post(f"{base}/sendSticker", data={"chat_id": "-5"}) as r:
             assert r.status == 404
             assert await r.json() == {
-                "ok": False, "error_code": 404, "description": "Not Found: method not found"
+                "ok": False,
+                "error_code": 404,
+                "description": "Not Found: method not found",
             }
         async with http.post(f"{server.url}/bot1:bad/getMe") as r:
             assert r.status == 401
@@ -182,7 +209,9 @@ async def test_unknown_token_is_unauthorized(server: FakeBotAPI) -> None:
 
 
 # -- updates -----------------------------------------------------------------------------
-async def test_long_poll_returns_as_soon_as_an_update_arrives(server: FakeBotAPI, abot: Bot) -> None:
+async def test_long_poll_returns_as_soon_as_an_update_arrives(
+    server: FakeBotAPI, abot: Bot
+) -> None:
     poll = asyncio.create_task(abot.get_updates(timeout=10))
     await asyncio.sleep(0.1)
     started = time.monotonic()
@@ -192,17 +221,21 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(server: FakeBotAPI
     assert [u.update_id for u in updates] == [ref.update_id]
 
 
-async def test_offset_confirms_and_redeliver_keeps_update_id(server: FakeBotAPI, abot: Bot) -> None:
+async def test_offset_confirms_and_redeliver_keeps_update_id(
+    server: FakeBotAPI, abot: Bot
+) -> None:
     first = await server.user_sends(CHIEF, CHIEF, "one")
     second = await server.user_sends(CHIEF, CHIEF, "two")
-    assert first.update_id is not None and second.update_id is not None
+    assert first.update_id is not None
+    assert second.update_id is not None
     got = await abot.get_updates(timeout=0)
     assert [u.update_id for u in got] == [first.update_id, second.update_id]
     assert await abot.get_updates(offset=second.update_id + 1, timeout=0) == []
     await server.redeliver(first.update_id)
     again = await abot.get_updates(offset=second.update_id + 1, timeout=0)
     assert [u.update_id for u in again] == [first.update_id]
-    assert again[0].message is not None and again[0].message.text == "one"
+    assert again[0].message is not None
+    assert again[0].message.text == "one"
     assert await abot.get_updates(offset=first.update_id + 1, timeout=0) == []
 
 
@@ -236,7 +269,8 @@ async def test_privacy_mode_filters_plain_group_messages(server: FakeBotAPI, abo
     server.subscribe(events.append)
     plain = await server.user_sends(LI, GROUP, "今天巡逻")
     assert plain.update_id is None
-    assert events[-1]["message"]["text"] == "今天巡逻" and events[-1]["delivered_to"] == []
+    assert events[-1]["message"]["text"] == "今天巡逻"
+    assert events[-1]["delivered_to"] == []
     assert (await server.user_sends(LI, GROUP, "/help")).update_id is not None
     assert (await server.user_sends(LI, GROUP, "/help@other_bot")).update_id is None
     assert (await server.user_sends(LI, GROUP, "hi @GridBot_Test_Bot")).update_id is not None
@@ -254,14 +288,18 @@ async def test_privacy_mode_filters_plain_group_messages(server: FakeBotAPI, abo
     assert (await server.user_sends(LI, GROUP, "管理员也能看到")).update_id is not None
 
 
-async def test_callback_query_and_answer(server: FakeBotAPI, abot: Bot, pbot: telegram.Bot) -> None:
+async def test_callback_query_and_answer(
+    server: FakeBotAPI, abot: Bot, pbot: telegram.Bot
+) -> None:
     sent = await abot.send_message(CHIEF, "选择", reply_markup=keyboard(("是", "yes")))
     with pytest.raises(ValueError, match="no button"):
         await server.user_presses(CHIEF, CHIEF, sent.message_id, "nope")
     press = await server.user_presses(CHIEF, CHIEF, sent.message_id, "yes")
     (update,) = await abot.get_updates(timeout=0)
-    assert update.update_id == press.update_id and update.callback_query is not None
-    assert update.callback_query.data == "yes" and update.callback_query.id == press.callback_query_id
+    assert update.update_id == press.update_id
+    assert update.callback_query is not None
+    assert update.callback_query.data == "yes"
+    assert update.callback_query.id == press.callback_query_id
     (ptb_update,) = await pbot.get_updates(timeout=0)
     assert ptb_update.callback_query is not None
     assert ptb_update.callback_query.message is not None
@@ -274,7 +312,9 @@ async def test_callback_query_and_answer(server: FakeBotAPI, abot: Bot, pbot: te
 async def test_edits_by_bot_and_user(server: FakeBotAPI, abot: Bot) -> None:
     sent = await abot.send_message(CHIEF, "处理中", reply_markup=keyboard(("取消", "cancel")))
     edited = await abot.edit_message_text(text="完成", chat_id=CHIEF, message_id=sent.message_id)
-    assert not isinstance(edited, bool) and edited.text == "完成" and edited.reply_markup is None
+    assert not isinstance(edited, bool)
+    assert edited.text == "完成"
+    assert edited.reply_markup is None
     record = server.bot_messages[-1]
     assert (record.text, record.edited, record.buttons) == ("完成", True, [])
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
@@ -287,7 +327,8 @@ async def test_edits_by_bot_and_user(server: FakeBotAPI, abot: Bot) -> None:
     edit = await server.user_edits(CHIEF, CHIEF, ref.message_id, "fixed")
     updates = await abot.get_updates(timeout=0)
     assert updates[-1].update_id == edit.update_id
-    assert updates[-1].edited_message is not None and updates[-1].edited_message.text == "fixed"
+    assert updates[-1].edited_message is not None
+    assert updates[-1].edited_message.text == "fixed"
 
 
 async def test_remove_block_and_migrate_errors(
@@ -319,8 +360,10 @@ async def test_remove_block_and_migrate_errors(
     updates = {u.update_id: u for u in await abot.get_updates(timeout=0)}
     old_update = updates[old_msg.update_id or 0].message
     new_update = updates[new_msg.update_id or 0].message
-    assert old_update is not None and old_update.migrate_to_chat_id == -1007777
-    assert new_update is not None and new_update.migrate_from_chat_id == -77
+    assert old_update is not None
+    assert old_update.migrate_to_chat_id == -1007777
+    assert new_update is not None
+    assert new_update.migrate_from_chat_id == -77
     assert (await abot.send_message(-1007777, "ok")).chat.type == "supergroup"
 
 
@@ -387,9 +430,9 @@ async def test_fail_next_and_delay_next(server: FakeBotAPI, abot: Bot, pbot: tel
     assert (await abot.get_me()).id == BOT_ID
     assert server.count_429 == 1
 
-    server.delay_next("sendMessage", 0.5)
+    server.delay_next("sendMessage", 1.3)
     with pytest.raises(TelegramNetworkError):
-        await abot.send_message(CHIEF, "slow", request_timeout=0.1)  # type: ignore[call-arg]
+        await abot.send_message(CHIEF, "slow", request_timeout=1)
     msg = await server.wait_for_message(contains="slow", timeout=2)
     assert msg.chat_id == CHIEF  # Telegram still delivered it: the classic duplicate trap
 
@@ -413,10 +456,17 @@ async def test_wait_for_message_and_events(server: FakeBotAPI, abot: Bot) -> Non
     with pytest.raises(TimeoutError):
         await server.wait_for_message(contains="工单", since=since, timeout=0.05)
     first = await anext(stream)
-    assert (first["type"], first["origin"], first["message"]["text"]) == ("message", "user", "/new")
+    assert (first["type"], first["origin"], first["message"]["text"]) == (
+        "message",
+        "user",
+        "/new",
+    )
     unsubscribe()
+    assert json.loads(json.dumps(seen)) == seen
+    assert json.dumps(server.snapshot())
     assert [e["type"] for e in seen] == ["message", "message"]
-    assert seen[1]["origin"] == "bot" and seen[1]["message"]["reply_to_message"]["text"] == "/new"
+    assert seen[1]["origin"] == "bot"
+    assert seen[1]["message"]["reply_to_message"]["text"] == "/new"
     assert await server.wait_until(lambda: len(server.calls) >= 1, timeout=0.1)
 
 
@@ -428,9 +478,13 @@ async def test_webhook_push_with_secret_retry_and_redeliver(server: FakeBotAPI, 
     async def hook(request: web.Request) -> web.Response:
         if failures:
             return web.Response(status=failures.pop())
-        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json()))
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
+        )
         if len(received) == 1:
-            return web.json_response({"method": "sendMessage", "chat_id": CHIEF, "text": "via hook"})
+            return web.json_response(
+                {"method": "sendMessage", "chat_id": CHIEF, "text": "via hook"}
+            )
         return web.json_response({})
 
     app = web.Application()
@@ -444,14 +498,128 @@ async def test_webhook_push_with_secret_retry_and_redeliver(server: FakeBotAPI, 
         await abot.set_webhook(f"http://{host}:{port}/hook", secret_token="s3cret")
         ref = await server.user_sends(CHIEF, CHIEF, "/start")
         await server.wait_until(lambda: len(received) == 1, timeout=3)
-        assert received[0][0] == "s3cret" and received[0][1]["update_id"] == ref.update_id
+        assert received[0][0] == "s3cret"
+        assert received[0][1]["update_id"] == ref.update_id
         assert (await server.wait_for_message(contains="via hook", timeout=2)).chat_id == CHIEF
         assert ref.update_id is not None
         await server.redeliver(ref.update_id)
         await server.wait_until(lambda: len(received) == 2, timeout=3)
         assert received[1][1]["update_id"] == ref.update_id
         info = await abot.get_webhook_info()
-        assert info.url.endswith("/hook") and info.last_error_message is not None
+        assert info.url.endswith("/hook")
+        assert info.last_error_message is not None
     finally:
         await abot.delete_webhook()
         await runner.cleanup()
+
+
+# -- real polling loops ------------------------------------------------------------------
+async def test_aiogram_dispatcher_polling(server: FakeBotAPI, abot: Bot) -> None:
+    from aiogram import Dispatcher, F
+    from aiogram.filters import Command
+    from aiogram.types import CallbackQuery, Message
+
+    dp = Dispatcher()
+
+    @dp.message(Command("start"))
+    async def start(message: Message) -> None:
+        await message.reply("欢迎", reply_markup=keyboard(("开始", "go")))
+
+    @dp.callback_query(F.data == "go")
+    async def go(query: CallbackQuery) -> None:
+        await query.answer("好")
+
+    task = asyncio.create_task(
+        dp.start_polling(abot, polling_timeout=1, handle_signals=False, close_bot_session=False)
+    )
+    try:
+        ref = await server.user_sends(CHIEF, CHIEF, "/start")
+        reply = await server.wait_for_message(reply_to=ref.message_id)
+        press = await server.user_presses(CHIEF, CHIEF, reply.message_id, "go")
+        await server.wait_until(lambda: press.callback_query_id in server.callback_answers)
+        assert server.callback_answers[press.callback_query_id] == ("好", False)
+    finally:
+        await dp.stop_polling()
+        await task
+    assert server.unexpected_calls == []
+
+
+async def test_ptb_application_polling(server: FakeBotAPI) -> None:
+    from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
+
+    async def start(update: telegram.Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text("欢迎")
+
+    app = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(f"{server.url}/bot")
+        .base_file_url(f"{server.url}/file/bot")
+        .build()
+    )
+    app.add_handler(CommandHandler("start", start))
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=1, poll_interval=0)
+        try:
+            await server.user_sends(LI, LI, "/start")
+            reply = await server.wait_for_message(chat_id=LI)
+            assert reply.text == "欢迎"  # PTB does not quote in private chats
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    assert server.unexpected_calls == []
+
+
+async def test_aiogram_webhook_handler_reply_in_response(server: FakeBotAPI, abot: Bot) -> None:
+    from aiogram import Dispatcher
+    from aiogram.filters import Command
+    from aiogram.methods import SendMessage
+    from aiogram.types import Message
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+    dp = Dispatcher()
+
+    @dp.message(Command("start"))
+    async def start(message: Message) -> SendMessage:
+        return message.answer("webhook 你好")
+
+    app = web.Application()
+    SimpleRequestHandler(dp, abot, handle_in_background=False, secret_token="tok").register(
+        app, path="/wh"
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        await abot.set_webhook(f"http://{host}:{port}/wh", secret_token="tok")
+        await server.user_sends(CHIEF, CHIEF, "/start")
+        msg = await server.wait_for_message(contains="webhook 你好", timeout=3)
+        assert msg.chat_id == CHIEF
+        assert server.calls_of("sendMessage")[-1].via == "webhook_reply"
+    finally:
+        await abot.delete_webhook()
+        await runner.cleanup()
+    assert server.unexpected_calls == []
+
+
+async def test_leave_close_logout_limit(server: FakeBotAPI, abot: Bot) -> None:
+    await joined(server)
+    assert await abot.leave_chat(GROUP) is True
+    with pytest.raises(TelegramForbiddenError, match="not a member"):
+        await abot.send_message(GROUP, "x")
+    updates = await abot.get_updates(timeout=0, limit=1)
+    assert len(updates) == 1
+    statuses = [
+        u.my_chat_member.new_chat_member.status
+        for u in await abot.get_updates(timeout=0)
+        if u.my_chat_member
+    ]
+    assert statuses == ["member", "left"]
+    assert await abot.log_out() is True
+    assert await abot.close() is True
+    assert server.unexpected_calls == []

@@ -228,7 +228,7 @@ class UserActions(Core):
         return PressRef(query_id, update_id)
 
     async def redeliver(
-        self, update_id: int, *, to_url: str | None = None, bot_id: int | None = None
+        self, update_id: int, to_url: str | None = None, *, bot_id: int | None = None
     ) -> None:
         """Queue an already created update again (same update_id); ``to_url`` pushes it there."""
         bot = self.bot(bot_id)

@@ -84,6 +84,10 @@ class EventStream:
     def close(self) -> None:
         self.hub.detach(self.queue)
 
+    async def aclose(self) -> None:
+        """Async-generator style alias of :meth:`close`."""
+        self.close()
+
     async def __aenter__(self) -> EventStream:
         return self
 

@@ -52,11 +52,15 @@ def inline_markup(p: Params) -> JSON | None:
     if rows is None:
         return None
     if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")  # noqa: E501
+        raise bad_request(
+            "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+        )
     for row in rows:
         for button in row:
             if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type String")  # noqa: E501
+                raise bad_request(
+                    'can\'t parse inline keyboard button: Field "text" must be of type String'
+                )
             if not _BUTTON_ACTIONS & button.keys():
                 raise bad_request("text buttons are unallowed in the inline keyboard")
             data = button.get("callback_data")

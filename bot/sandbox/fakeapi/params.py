@@ -50,11 +50,11 @@ class Params:
         if value is None or value == "":
             return default
         if isinstance(value, bool):
-            raise bad_request(f"field \"{key}\" must be a number")
+            raise bad_request(f'field "{key}" must be a number')
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise bad_request(f"field \"{key}\" must be a number") from None
+            raise bad_request(f'field "{key}" must be a number') from None
 
     def require_int(self, key: str) -> int:
         value = self.integer(key)
@@ -69,7 +69,7 @@ class Params:
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise bad_request(f"field \"{key}\" must be a number") from None
+            raise bad_request(f'field "{key}" must be a number') from None
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.values.get(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -26,9 +27,11 @@ from bot.sandbox.fakeapi.records import (
     CallRecord,
     StoredFile,
 )
+from bot.sandbox.fakeapi.tgjson import user_json
 from bot.sandbox.fakeapi.webhook import WebhookPusher
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 NOT_FOUND = "Not Found: method not found"
 MAX_BODY = 64 * 1024 * 1024
 
@@ -172,18 +175,21 @@ class FakeBotAPI(ChatActions):
             status = 200
         except ApiError as exc:
             body, status = exc.body(), exc.status
+        except Exception as exc:  # a bug in the fake itself: answer 500 and flag the call
+            log.exception("fake Bot API crashed in %s", method)
+            crashed = ApiError(500, f"Internal Server Error: fake server crashed: {exc!r}")
+            body, status, handler = crashed.body(), 500, None
         record = CallRecord(
             method, params.summary(), status, arrived, bot.id, body.get("description"), via
         )
-        if handler is None:
+        if handler is None:  # unknown method, or the fake crashed
             self.observer.unexpected_calls.append(record)
         self.observer.record_call(record)
         return body, status
 
-    def _webhook_reply_handler(self, bot: BotState) -> Callable[[JSON], Any]:
-        async def on_reply(reply: JSON) -> None:
-            method = str(reply.pop("method"))
-            await self.execute(bot, method, Params(reply), via="webhook_reply")
+    def _webhook_reply_handler(self, bot: BotState) -> Callable[[str, Params], Any]:
+        async def on_reply(method: str, params: Params) -> None:
+            await self.execute(bot, method, params, via="webhook_reply")
 
         return on_reply
 
@@ -199,9 +205,7 @@ class FakeBotAPI(ChatActions):
         chat_id: int | None = None,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` ("*" = any) with an error."""
-        self.faults.add(
-            Fault(method.lower(), times, status, retry_after, description, chat_id)
-        )
+        self.faults.add(Fault(method.lower(), times, status, retry_after, description, chat_id))
 
     def delay_next(
         self, method: str, seconds: float, *, times: int = 1, chat_id: int | None = None
@@ -269,6 +273,28 @@ class FakeBotAPI(ChatActions):
     def get_file(self, file_id: str) -> StoredFile:
         """A stored upload by file_id."""
         return self.world.files[file_id]
+
+    def chat_history(self, chat_id: int) -> list[JSON]:
+        """Every message of a chat (users' and bots'), oldest first, as Telegram JSON."""
+        return self.world.history(chat_id)
+
+    def snapshot(self) -> JSON:
+        """JSON-serialisable world state for UIs: bots, users and chats."""
+        bots = [
+            {**b.me_json(), "privacy": b.privacy, "webhook_url": b.webhook.url}
+            for b in self.bots.values()
+        ]
+        chats = [
+            {
+                **self.world.chat_json(chat),
+                "migrated_to": chat.migrated_to,
+                "members": {str(k): v for k, v in chat.members.items()},
+                "bot_status": {str(b.id): b.status_in(chat.id) for b in self.bots.values()},
+            }
+            for chat in self.world.chats.values()
+        ]
+        users = [user_json(u) for u in self.world.users.values()]
+        return {"url": self.url, "bots": bots, "users": users, "chats": chats}
 
     def pending_updates(self, bot_id: int | None = None) -> list[JSON]:
         """Updates queued and not yet confirmed by the bot."""

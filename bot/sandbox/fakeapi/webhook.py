@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from bot.sandbox.fakeapi.params import Params, Upload
 from bot.sandbox.fakeapi.records import JSON
 from bot.sandbox.fakeapi.updates import Entry, UpdateQueue
 
-ReplyHandler = Callable[[JSON], Awaitable[None]]
+ReplyHandler = Callable[[str, Params], Awaitable[None]]
 
 
 @dataclass
@@ -106,7 +107,7 @@ class WebhookPusher:
                 await asyncio.sleep(self.retry_delay * attempt)
             status: int | None = None
             error: str | None = None
-            body = b""
+            reply: Params | None = None
             try:
                 async with self._session.post(
                     url,
@@ -115,7 +116,7 @@ class WebhookPusher:
                     timeout=aiohttp.ClientTimeout(total=self.timeout),
                 ) as resp:
                     status = resp.status
-                    body = await resp.read()
+                    reply = await read_reply(resp)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error = f"{type(exc).__name__}: {exc}"
             ok = status is not None and 200 <= status < 300  # noqa: PLR2004
@@ -125,17 +126,34 @@ class WebhookPusher:
                 Delivery(int(update["update_id"]), url, status, error, time.time())
             )
             if ok:
-                await self._handle_reply(body)
+                method = reply.values.pop("method", None) if reply else None
+                if reply is not None and isinstance(method, str):
+                    await self.on_reply(method, reply)
                 return True
             self.config.last_error_date = int(time.time())
             self.config.last_error_message = error
         return False
 
-    async def _handle_reply(self, body: bytes) -> None:
-        """Telegram executes a method returned in the webhook answer body."""
-        try:
-            reply = json.loads(body) if body.strip() else None
-        except ValueError:
-            return
-        if isinstance(reply, dict) and isinstance(reply.get("method"), str):
-            await self.on_reply(reply)
+
+async def read_reply(resp: aiohttp.ClientResponse) -> Params | None:
+    """A method call in a webhook answer: JSON (PTB style) or multipart (aiogram style)."""
+    if resp.content_type == "multipart/form-data":
+        values: JSON = {}
+        uploads: dict[str, Upload] = {}
+        reader = aiohttp.MultipartReader.from_response(resp)
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
+                continue
+            data = bytes(await part.read())
+            if part.filename:
+                ctype = part.headers.get(aiohttp.hdrs.CONTENT_TYPE)
+                uploads[part.name] = Upload(data, part.filename, ctype)
+            else:
+                values[part.name] = data.decode()
+        return Params(values, uploads)
+    body = await resp.read()
+    try:
+        parsed = json.loads(body) if body.strip() else None
+    except ValueError:
+        return None
+    return Params(parsed) if isinstance(parsed, dict) else None

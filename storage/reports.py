@@ -1,0 +1,357 @@
+"""Report figures for one station and period [start, end), aggregated in SQL.
+
+Definitions (all instants are UTC; the caller picks local-midnight bounds):
+
+- new: tickets created in the period.
+- taken / resolved / reopened: distinct tickets with such an event in the period.
+- open: tickets created before `end` that were not resolved or closed at `end`.
+- overdue: open at `end` and escalated since their last take, reopening or reassignment
+  (the state `/overdue` shows), i.e. past an SLA at `end`.
+- resolution rate (化解率): of the tickets created in the period, the share resolved or
+  closed at `end`; a ticket reopened and not yet resolved again does not count.
+- time to take / to resolve: for tickets created in the period, first take (first
+  resolution) before `end` minus creation; median and 90th percentile, interpolated
+  like PostgreSQL's percentile_cont.
+- ratings: ratings given in the period (a changed rating replaces the earlier one);
+  satisfaction rate (满意率) = (满意 + 基本满意) / rated.
+
+By grid and by officer, a ticket counts for its grid and its current officer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Grid, Person, Role, Station, Ticket, TicketEvent
+
+DONE_STATES = ("resolved", "closed")
+# Events after which a ticket is no longer overdue: change_ticket clears the stage then.
+SLA_RESETS = ("taken", "reopened", "assigned", "transferred")
+COUNTED_EVENTS = ("taken", "resolved", "reopened")
+BOARD_SIZE = 3
+Key = int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    new: int = 0
+    resolved_of_new: int = 0
+    taken: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    open: int = 0
+    overdue: int = 0
+    satisfied: int = 0
+    basically: int = 0
+    dissatisfied: int = 0
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.basically + self.dissatisfied
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self.resolved_of_new / self.new if self.new else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return (self.satisfied + self.basically) / self.rated if self.rated else None
+
+
+@dataclass(frozen=True, slots=True)
+class Durations:
+    """Seconds; None when no ticket qualifies."""
+
+    take_p50: float | None = None
+    take_p90: float | None = None
+    resolve_p50: float | None = None
+    resolve_p90: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One grid or one officer; key None is the 'unassigned' row."""
+
+    key: Key
+    label: str
+    counts: Counts
+
+
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    officer_id: int
+    name: str
+    counts: Counts
+    overdue_numbers: tuple[int, ...] = ()
+    dissatisfied_numbers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    station_id: int
+    station_name: str
+    start: datetime
+    end: datetime
+    totals: Counts
+    durations: Durations
+    grids: list[Row] = field(default_factory=list)
+    officers: list[Row] = field(default_factory=list)
+    red: list[BoardEntry] = field(default_factory=list)
+    black: list[BoardEntry] = field(default_factory=list)
+
+
+async def build_report(
+    session: AsyncSession, station: Station, start: datetime, end: datetime
+) -> Report:
+    """Every figure of the report, station-wide, by grid, by officer, and the board."""
+    q = _Queries(session, station.id, start, end)
+    totals = (await q.counts(literal(0))).get(0, Counts())
+    by_grid = await q.counts(Ticket.grid_id)
+    by_officer = await q.counts(Ticket.officer_id)
+    grids = [Row(gid, f"{code} {name}", by_grid.pop(gid, Counts()))
+             for gid, code, name in await q.grids()]
+    grids += [Row(k, "", c) for k, c in by_grid.items()]
+    names = await q.officer_names()
+    keys = list(names) + [k for k in by_officer if k not in names]
+    officers = [Row(k, names.get(k, str(k) if k is not None else ""),
+                    by_officer.get(k, Counts())) for k in keys]
+    red, black = _board(officers, await q.overdue_numbers(), await q.dissatisfied_numbers())
+    return Report(station.id, station.name, start, end, totals, await q.durations(),
+                  grids, officers, red, black)
+
+
+def _board(
+    officers: list[Row], overdue: dict[int, list[int]], dissatisfied: dict[int, list[int]]
+) -> tuple[list[BoardEntry], list[BoardEntry]]:
+    """红黑榜: black = most overdue + dissatisfied tickets; red = best rates among the rest."""
+    entries = [
+        BoardEntry(row.key, row.label, row.counts, tuple(overdue.get(row.key, ())),
+                   tuple(dissatisfied.get(row.key, ())))
+        for row in officers if row.key is not None
+    ]
+    black = sorted(
+        (e for e in entries if e.overdue_numbers or e.dissatisfied_numbers),
+        key=lambda e: (-(len(e.overdue_numbers) + len(e.dissatisfied_numbers)), e.officer_id),
+    )[:BOARD_SIZE]
+    flagged = {e.officer_id for e in black}
+    active = [e for e in entries
+              if e.officer_id not in flagged and (e.counts.new or e.counts.resolved)]
+    red = sorted(active, key=lambda e: (
+        -(e.counts.resolution_rate or 0.0), -(e.counts.satisfaction or 0.0),
+        -e.counts.resolved, e.officer_id))[:BOARD_SIZE]
+    return red, black
+
+
+class _Queries:
+    """The SQL behind one report; `key` groups by station (a literal), grid or officer."""
+
+    def __init__(self, session: AsyncSession, station_id: int, start: datetime,
+                 end: datetime) -> None:
+        self.session, self.station_id, self.start, self.end = session, station_id, start, end
+        self.dialect = session.bind.dialect.name if session.bind else "sqlite"
+
+    # shared expressions ---------------------------------------------------------------
+    def _latest(self, actions: Iterable[str], column: Any) -> Any:
+        """Correlated: this ticket's latest matching event before `end`."""
+        return (
+            select(column)
+            .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action.in_(tuple(actions)),
+                   TicketEvent.at < self.end)
+            .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+            .limit(1)
+            .correlate(Ticket)
+            .scalar_subquery()
+        )
+
+    def _settled(self) -> ColumnElement[bool]:
+        # Resolved before `end` and still resolved now: no reopening can lie in between,
+        # because reopening clears resolved_at. This skips the event lookup for most rows.
+        return and_(Ticket.status.in_(DONE_STATES), Ticket.resolved_at < self.end)
+
+    def _done_at_end(self) -> ColumnElement[int]:
+        latest = self._latest(("resolved", "reopened"), TicketEvent.action)
+        return case((self._settled(), 1), (latest == "resolved", 1), else_=0)
+
+    def _open_at_end(self) -> ColumnElement[bool]:
+        latest = self._latest(("resolved", "reopened"), TicketEvent.action)
+        return and_(
+            Ticket.station_id == self.station_id,
+            Ticket.created_at < self.end,
+            or_(Ticket.status.not_in(DONE_STATES), Ticket.resolved_at.is_(None),
+                Ticket.resolved_at >= self.end),
+            or_(latest.is_(None), latest != "resolved"),
+        )
+
+    def _overdue(self) -> ColumnElement[int]:
+        escalated = self._latest(("escalated",), TicketEvent.at)
+        reset = self._latest(SLA_RESETS, TicketEvent.at)
+        return case((and_(escalated.is_not(None), or_(reset.is_(None), escalated > reset)), 1),
+                    else_=0)
+
+    def _created_in_period(self) -> ColumnElement[bool]:
+        return and_(Ticket.station_id == self.station_id, Ticket.created_at >= self.start,
+                    Ticket.created_at < self.end)
+
+    def _event_in_period(self, *actions: str) -> ColumnElement[bool]:
+        return and_(Ticket.station_id == self.station_id, TicketEvent.action.in_(actions),
+                    TicketEvent.at >= self.start, TicketEvent.at < self.end)
+
+    async def _rows(self, stmt: Select[Any]) -> list[Any]:
+        return list((await self.session.execute(stmt)).all())
+
+    # counts --------------------------------------------------------------------------------
+    async def counts(self, key: ColumnElement[Any]) -> dict[Key, Counts]:
+        acc: dict[Key, dict[str, int]] = {}
+
+        def add(k: Key, name: str, value: Any) -> None:
+            slot = acc.setdefault(k, {})
+            slot[name] = slot.get(name, 0) + int(value or 0)
+
+        cohort = select(key, func.count(), func.sum(self._done_at_end())).where(
+            self._created_in_period()).group_by(key)
+        for k, new, done in await self._rows(cohort):
+            add(k, "new", new)
+            add(k, "resolved_of_new", done)
+        events = (select(key, TicketEvent.action, func.count(func.distinct(TicketEvent.ticket_id)))
+                  .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                  .where(self._event_in_period(*COUNTED_EVENTS))
+                  .group_by(key, TicketEvent.action))
+        for k, action, n in await self._rows(events):
+            add(k, action, n)
+        backlog = select(key, func.count(), func.sum(self._overdue())).where(
+            self._open_at_end()).group_by(key)
+        for k, n, late in await self._rows(backlog):
+            add(k, "open", n)
+            add(k, "overdue", late)
+        for k, score, n in await self._ratings(key):
+            name = {1: "satisfied", 2: "basically", 3: "dissatisfied"}.get(int(score))
+            if name:
+                add(k, name, n)
+        return {k: replace(Counts(), **{n: max(0, v) for n, v in d.items()})
+                for k, d in acc.items()}
+
+    async def _ratings(self, key: ColumnElement[Any]) -> list[tuple[Key, int, int]]:
+        """Each rating given counts +1; a change (before.rating set) takes back the old one."""
+        rows: list[tuple[Key, int, int]] = []
+        for side, sign in ((TicketEvent.after, 1), (TicketEvent.before, -1)):
+            # A subquery, so GROUP BY names a column: PostgreSQL would not match two
+            # separately bound JSON paths as one expression.
+            inner = (select(key.label("k"), side["rating"].as_integer().label("score"))
+                     .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                     .where(self._event_in_period("rated")).subquery())
+            stmt = (select(inner.c.k, inner.c.score, func.count())
+                    .where(inner.c.score.is_not(None)).group_by(inner.c.k, inner.c.score))
+            rows += [(k, int(s), sign * int(n)) for k, s, n in await self._rows(stmt)]
+        return rows
+
+    # the board's ticket numbers ------------------------------------------------------------
+    async def overdue_numbers(self) -> dict[int, list[int]]:
+        stmt = (select(Ticket.officer_id, Ticket.number)
+                .where(self._open_at_end(), self._overdue() == 1, Ticket.officer_id.is_not(None))
+                .order_by(Ticket.number))
+        return _grouped(await self._rows(stmt))
+
+    async def dissatisfied_numbers(self) -> dict[int, list[int]]:
+        stmt = (select(Ticket.officer_id, Ticket.number).distinct()
+                .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+                .where(self._event_in_period("rated"),
+                       TicketEvent.after["rating"].as_integer() == 3,
+                       Ticket.officer_id.is_not(None))
+                .order_by(Ticket.number))
+        return _grouped(await self._rows(stmt))
+
+    # durations -----------------------------------------------------------------------------
+    async def durations(self) -> Durations:
+        take = await self._percentiles("taken")
+        resolve = await self._percentiles("resolved")
+        return Durations(take[0], take[1], resolve[0], resolve[1])
+
+    def _epoch(self, column: Any) -> ColumnElement[float]:
+        if self.dialect == "postgresql":
+            return extract("epoch", column)
+        # SQLite keeps UTC text; julianday() reads it to the millisecond.
+        return func.julianday(column) * 86400.0
+
+    async def _percentiles(self, action: str) -> tuple[float | None, float | None]:
+        first = (select(TicketEvent.ticket_id.label("ticket_id"),
+                        func.min(TicketEvent.at).label("first_at"))
+                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                 .where(self._created_in_period(), TicketEvent.action == action,
+                        TicketEvent.at < self.end)
+                 .group_by(TicketEvent.ticket_id).subquery())
+        seconds = self._epoch(first.c.first_at) - self._epoch(Ticket.created_at)
+        source = first.join(Ticket, Ticket.id == first.c.ticket_id)
+        if self.dialect == "postgresql":
+            stmt = select(func.percentile_cont(0.5).within_group(seconds),
+                          func.percentile_cont(0.9).within_group(seconds)).select_from(source)
+            p50, p90 = (await self.session.execute(stmt)).one()
+            return _rounded(p50), _rounded(p90)
+        return await self._sqlite_percentiles(select(seconds.label("v")).select_from(source))
+
+    async def _sqlite_percentiles(
+        self, values: Select[Any]
+    ) -> tuple[float | None, float | None]:
+        """percentile_cont by rank: fetch the two neighbouring values, interpolate here."""
+        v = values.subquery()
+        ranked = select(v.c.v, (func.row_number().over(order_by=v.c.v) - 1).label("rn"),
+                        func.count().over().label("n")).subquery()
+        cols: list[Any] = [func.max(ranked.c.n)]
+        for p in (0.5, 0.9):
+            low = cast((ranked.c.n - 1) * p, Integer)
+            cols += [func.min(case((ranked.c.rn == low, ranked.c.v))),
+                     func.min(case((ranked.c.rn == low + 1, ranked.c.v)))]
+        n, lo50, hi50, lo90, hi90 = (await self.session.execute(select(*cols))).one()
+        if not n:
+            return None, None
+        return _interpolate(int(n), 0.5, lo50, hi50), _interpolate(int(n), 0.9, lo90, hi90)
+
+    # names ---------------------------------------------------------------------------------
+    async def grids(self) -> list[tuple[int, str, str]]:
+        stmt = (select(Grid.id, Grid.code, Grid.name)
+                .where(Grid.station_id == self.station_id).order_by(Grid.code))
+        return [(int(i), str(c), str(n)) for i, c, n in await self._rows(stmt)]
+
+    async def officer_names(self) -> dict[Key, str]:
+        stmt = (select(Person.id, Person.name).join(Role, Role.person_id == Person.id)
+                .where(Role.station_id == self.station_id, Role.role == "officer")
+                .order_by(Person.id))
+        return {int(i): str(n or i) for i, n in await self._rows(stmt)}
+
+
+def _grouped(rows: list[Any]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for officer_id, number in rows:
+        out.setdefault(int(officer_id), []).append(int(number))
+    return out
+
+
+def _interpolate(n: int, p: float, low: float | None, high: float | None) -> float | None:
+    if low is None:
+        return None
+    pos = (n - 1) * p
+    frac = pos - int(pos)
+    value = float(low) if high is None else float(low) + (float(high) - float(low)) * frac
+    return _rounded(value)
+
+
+def _rounded(value: Any) -> float | None:
+    # julianday() carries sub-millisecond noise; reports show whole seconds at best.
+    return None if value is None else round(float(value), 3)
