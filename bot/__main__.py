@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook-secret", help="secret token Telegram must send")
     run.add_argument("--poll-timeout", help="long-polling timeout in seconds (default 25)")
     run.add_argument("--log-level", help="debug, info, warning or error")
+    run.add_argument("--send-limits", help="overall/s,group/min,private/s (default 30,20,1); "
+                     "'off' only for a test server")
 
     sandbox = sub.add_parser("sandbox", help="try gridbot in a browser, without Telegram")
     sandbox.add_argument("--port", type=int, default=8080)
@@ -77,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
 
     flags = {k: getattr(args, k) for k in ("token", "api_url", "database_url", "framework",
                                            "webhook_url", "listen", "webhook_secret",
-                                           "poll_timeout", "log_level")}
+                                           "poll_timeout", "log_level", "send_limits")}
     try:
         settings = load_settings(flags)
     except SettingError as exc:

@@ -116,7 +116,7 @@ async def run_bot(
                     classifier=hooks.classifier or default_classifier(), bot=identity,
                     wake_sender=lambda: sender_box[0].wake() if sender_box else None)
         sender = OutboxSender(
-            uow, hooks.clock, runtime.send, limits=hooks.limits,
+            uow, hooks.clock, runtime.send, limits=hooks.limits or settings.limits(),
             on_unreachable=lambda chat, reason: chat_unreachable(deps, chat, reason),
             on_migrated=lambda old, new: chat_migrated(deps, old, new),
         )

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.ratelimit import Limits
+
 TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 
 FLAGS = {
@@ -21,6 +23,7 @@ FLAGS = {
     "webhook_secret": "--webhook-secret",
     "poll_timeout": "--poll-timeout",
     "log_level": "--log-level",
+    "send_limits": "--send-limits",
 }
 
 
@@ -43,6 +46,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     poll_timeout: int = Field(default=25, ge=0, le=50)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Telegram's limits: overall per second, per group per minute, per private chat per second.
+    send_limits: str = "30,20,1"
 
     @field_validator("token")
     @classmethod
@@ -72,6 +77,21 @@ class Settings(BaseSettings):
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("must be host:port, e.g. 127.0.0.1:8081")
         return value
+
+    @field_validator("send_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        if value != "off" and not re.match(r"^\d+(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?$", value):
+            raise ValueError("must be 'overall/s,group/min,private/s' like 30,20,1, or 'off'")
+        return value
+
+    def limits(self) -> Limits:
+        if self.send_limits == "off":
+            return Limits(per_second=1_000_000, group_per_minute=1_000_000,
+                          private_per_second=1_000_000)
+        overall, group, private = (float(x) for x in self.send_limits.split(","))
+        return Limits(per_second=int(overall), group_per_minute=int(group),
+                      private_per_second=int(private))
 
     @property
     def token_value(self) -> str:

@@ -34,7 +34,7 @@ from sqlalchemy import (
     cast,
     extract,
     func,
-    literal,
+    not_,
     or_,
     select,
 )
@@ -47,6 +47,7 @@ DONE_STATES = ("resolved", "closed")
 SLA_RESETS = ("taken", "reopened", "assigned", "transferred")
 COUNTED_EVENTS = ("taken", "resolved", "reopened")
 BOARD_SIZE = 3
+DISSATISFIED = 3
 Key = int | None
 
 
@@ -123,9 +124,11 @@ async def build_report(
 ) -> Report:
     """Every figure of the report, station-wide, by grid, by officer, and the board."""
     q = _Queries(session, station.id, start, end)
-    totals = (await q.counts(literal(0))).get(0, Counts())
-    by_grid = await q.counts(Ticket.grid_id)
-    by_officer = await q.counts(Ticket.officer_id)
+    # One aggregation by (grid, officer); station, grid and officer figures are its sums.
+    cells = await q.counts()
+    totals = _sum(cells.values())
+    by_grid = {g: _sum(c for (cg, _), c in cells.items() if cg == g) for g, _ in cells}
+    by_officer = {o: _sum(c for (_, co), c in cells.items() if co == o) for _, o in cells}
     grids = [Row(gid, f"{code} {name}", by_grid.pop(gid, Counts()))
              for gid, code, name in await q.grids()]
     grids += [Row(k, "", c) for k, c in by_grid.items()]
@@ -136,6 +139,14 @@ async def build_report(
     red, black = _board(officers, await q.overdue_numbers(), await q.dissatisfied_numbers())
     return Report(station.id, station.name, start, end, totals, await q.durations(),
                   grids, officers, red, black)
+
+
+def _sum(items: Iterable[Counts]) -> Counts:
+    total: dict[str, int] = {}
+    for c in items:
+        for name in Counts.__dataclass_fields__:
+            total[name] = total.get(name, 0) + getattr(c, name)
+    return Counts(**total)
 
 
 def _board(
@@ -169,42 +180,49 @@ class _Queries:
         self.dialect = session.bind.dialect.name if session.bind else "sqlite"
 
     # shared expressions ---------------------------------------------------------------
-    def _latest(self, actions: Iterable[str], column: Any) -> Any:
-        """Correlated: this ticket's latest matching event before `end`."""
-        return (
-            select(column)
-            .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action.in_(tuple(actions)),
-                   TicketEvent.at < self.end)
-            .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
-            .limit(1)
-            .correlate(Ticket)
-            .scalar_subquery()
-        )
-
     def _settled(self) -> ColumnElement[bool]:
         # Resolved before `end` and still resolved now: no reopening can lie in between,
-        # because reopening clears resolved_at. This skips the event lookup for most rows.
+        # because reopening clears resolved_at. Most old tickets stop here, unread events.
         return and_(Ticket.status.in_(DONE_STATES), Ticket.resolved_at < self.end)
 
-    def _done_at_end(self) -> ColumnElement[int]:
-        latest = self._latest(("resolved", "reopened"), TicketEvent.action)
-        return case((self._settled(), 1), (latest == "resolved", 1), else_=0)
+    def _unsettled(self) -> ColumnElement[bool]:
+        return or_(Ticket.status.not_in(DONE_STATES), Ticket.resolved_at.is_(None),
+                   Ticket.resolved_at >= self.end)
 
-    def _open_at_end(self) -> ColumnElement[bool]:
-        latest = self._latest(("resolved", "reopened"), TicketEvent.action)
-        return and_(
-            Ticket.station_id == self.station_id,
-            Ticket.created_at < self.end,
-            or_(Ticket.status.not_in(DONE_STATES), Ticket.resolved_at.is_(None),
-                Ticket.resolved_at >= self.end),
-            or_(latest.is_(None), latest != "resolved"),
+    def _history(self, tickets: ColumnElement[bool]) -> Any:
+        """Per ticket matching `tickets`: its latest events of each kind before `end`."""
+
+        def last(*actions: str) -> Any:
+            return func.max(case((TicketEvent.action.in_(actions), TicketEvent.at)))
+
+        return (
+            select(TicketEvent.ticket_id.label("ticket_id"),
+                   last("resolved").label("resolved"), last("reopened").label("reopened"),
+                   last("escalated").label("escalated"), last(*SLA_RESETS).label("reset"))
+            .where(TicketEvent.ticket_id.in_(select(Ticket.id).where(tickets)),
+                   TicketEvent.at < self.end,
+                   TicketEvent.action.in_(("resolved", "reopened", "escalated", *SLA_RESETS)))
+            .group_by(TicketEvent.ticket_id)
+            .subquery()
         )
 
-    def _overdue(self) -> ColumnElement[int]:
-        escalated = self._latest(("escalated",), TicketEvent.at)
-        reset = self._latest(SLA_RESETS, TicketEvent.at)
-        return case((and_(escalated.is_not(None), or_(reset.is_(None), escalated > reset)), 1),
-                    else_=0)
+    @staticmethod
+    def _resolved_by_history(h: Any) -> ColumnElement[bool]:
+        return and_(h.c.resolved.is_not(None),
+                    or_(h.c.reopened.is_(None), h.c.resolved >= h.c.reopened))
+
+    @staticmethod
+    def _overdue(h: Any) -> ColumnElement[int]:
+        late = and_(h.c.escalated.is_not(None),
+                    or_(h.c.reset.is_(None), h.c.escalated > h.c.reset))
+        return case((late, 1), else_=0)
+
+    def _backlog(self) -> tuple[Any, ColumnElement[bool]]:
+        """(history subquery, condition): tickets open at `end`; join Ticket to the history."""
+        existing = and_(Ticket.station_id == self.station_id, Ticket.created_at < self.end,
+                        self._unsettled())
+        h = self._history(existing)
+        return h, and_(existing, not_(func.coalesce(self._resolved_by_history(h), False)))
 
     def _created_in_period(self) -> ColumnElement[bool]:
         return and_(Ticket.station_id == self.station_id, Ticket.created_at >= self.start,
@@ -214,58 +232,70 @@ class _Queries:
         return and_(Ticket.station_id == self.station_id, TicketEvent.action.in_(actions),
                     TicketEvent.at >= self.start, TicketEvent.at < self.end)
 
-    async def _rows(self, stmt: Select[Any]) -> list[Any]:
+    async def _rows(self, stmt: Any) -> list[Any]:
         return list((await self.session.execute(stmt)).all())
 
     # counts --------------------------------------------------------------------------------
-    async def counts(self, key: ColumnElement[Any]) -> dict[Key, Counts]:
-        acc: dict[Key, dict[str, int]] = {}
+    async def counts(self) -> dict[tuple[Key, Key], Counts]:
+        """Figures per (grid, officer) pair; every ticket falls in exactly one pair."""
+        key = (Ticket.grid_id, Ticket.officer_id)
+        acc: dict[tuple[Key, Key], dict[str, int]] = {}
 
-        def add(k: Key, name: str, value: Any) -> None:
-            slot = acc.setdefault(k, {})
+        def add(g: Key, o: Key, name: str, value: Any) -> None:
+            slot = acc.setdefault((g, o), {})
             slot[name] = slot.get(name, 0) + int(value or 0)
 
-        cohort = select(key, func.count(), func.sum(self._done_at_end())).where(
-            self._created_in_period()).group_by(key)
-        for k, new, done in await self._rows(cohort):
-            add(k, "new", new)
-            add(k, "resolved_of_new", done)
-        events = (select(key, TicketEvent.action, func.count(func.distinct(TicketEvent.ticket_id)))
+        h = self._history(and_(self._created_in_period(), self._unsettled()))
+        done = case((self._settled(), 1), (self._resolved_by_history(h), 1), else_=0)
+        cohort = (select(*key, func.count(), func.sum(done))
+                  .outerjoin(h, h.c.ticket_id == Ticket.id)
+                  .where(self._created_in_period()).group_by(*key))
+        for g, o, new, resolved in await self._rows(cohort):
+            add(g, o, "new", new)
+            add(g, o, "resolved_of_new", resolved)
+        events = (select(*key, TicketEvent.action,
+                         func.count(func.distinct(TicketEvent.ticket_id)))
                   .join(Ticket, Ticket.id == TicketEvent.ticket_id)
                   .where(self._event_in_period(*COUNTED_EVENTS))
-                  .group_by(key, TicketEvent.action))
-        for k, action, n in await self._rows(events):
-            add(k, action, n)
-        backlog = select(key, func.count(), func.sum(self._overdue())).where(
-            self._open_at_end()).group_by(key)
-        for k, n, late in await self._rows(backlog):
-            add(k, "open", n)
-            add(k, "overdue", late)
-        for k, score, n in await self._ratings(key):
-            name = {1: "satisfied", 2: "basically", 3: "dissatisfied"}.get(int(score))
+                  .group_by(*key, TicketEvent.action))
+        for g, o, action, n in await self._rows(events):
+            add(g, o, action, n)
+        b, open_at_end = self._backlog()
+        backlog = (select(*key, func.count(), func.sum(self._overdue(b)))
+                   .outerjoin(b, b.c.ticket_id == Ticket.id)
+                   .where(open_at_end).group_by(*key))
+        for g, o, n, late in await self._rows(backlog):
+            add(g, o, "open", n)
+            add(g, o, "overdue", late)
+        for g, o, score, n in await self._ratings():
+            name = {1: "satisfied", 2: "basically", DISSATISFIED: "dissatisfied"}.get(score)
             if name:
-                add(k, name, n)
+                add(g, o, name, n)
         return {k: replace(Counts(), **{n: max(0, v) for n, v in d.items()})
                 for k, d in acc.items()}
 
-    async def _ratings(self, key: ColumnElement[Any]) -> list[tuple[Key, int, int]]:
+    async def _ratings(self) -> list[tuple[Key, Key, int, int]]:
         """Each rating given counts +1; a change (before.rating set) takes back the old one."""
-        rows: list[tuple[Key, int, int]] = []
+        rows: list[tuple[Key, Key, int, int]] = []
         for side, sign in ((TicketEvent.after, 1), (TicketEvent.before, -1)):
             # A subquery, so GROUP BY names a column: PostgreSQL would not match two
             # separately bound JSON paths as one expression.
-            inner = (select(key.label("k"), side["rating"].as_integer().label("score"))
+            inner = (select(Ticket.grid_id.label("g"), Ticket.officer_id.label("o"),
+                            side["rating"].as_integer().label("score"))
                      .join(Ticket, Ticket.id == TicketEvent.ticket_id)
                      .where(self._event_in_period("rated")).subquery())
-            stmt = (select(inner.c.k, inner.c.score, func.count())
-                    .where(inner.c.score.is_not(None)).group_by(inner.c.k, inner.c.score))
-            rows += [(k, int(s), sign * int(n)) for k, s, n in await self._rows(stmt)]
+            stmt = (select(inner.c.g, inner.c.o, inner.c.score, func.count())
+                    .where(inner.c.score.is_not(None))
+                    .group_by(inner.c.g, inner.c.o, inner.c.score))
+            rows += [(g, o, int(s), sign * int(n)) for g, o, s, n in await self._rows(stmt)]
         return rows
 
     # the board's ticket numbers ------------------------------------------------------------
     async def overdue_numbers(self) -> dict[int, list[int]]:
+        b, open_at_end = self._backlog()
         stmt = (select(Ticket.officer_id, Ticket.number)
-                .where(self._open_at_end(), self._overdue() == 1, Ticket.officer_id.is_not(None))
+                .join(b, b.c.ticket_id == Ticket.id)
+                .where(open_at_end, self._overdue(b) == 1, Ticket.officer_id.is_not(None))
                 .order_by(Ticket.number))
         return _grouped(await self._rows(stmt))
 
@@ -273,7 +303,7 @@ class _Queries:
         stmt = (select(Ticket.officer_id, Ticket.number).distinct()
                 .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
                 .where(self._event_in_period("rated"),
-                       TicketEvent.after["rating"].as_integer() == 3,
+                       TicketEvent.after["rating"].as_integer() == DISSATISFIED,
                        Ticket.officer_id.is_not(None))
                 .order_by(Ticket.number))
         return _grouped(await self._rows(stmt))
@@ -284,7 +314,7 @@ class _Queries:
         resolve = await self._percentiles("resolved")
         return Durations(take[0], take[1], resolve[0], resolve[1])
 
-    def _epoch(self, column: Any) -> ColumnElement[float]:
+    def _epoch(self, column: Any) -> Any:
         if self.dialect == "postgresql":
             return extract("epoch", column)
         # SQLite keeps UTC text; julianday() reads it to the millisecond.

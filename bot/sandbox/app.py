@@ -13,8 +13,15 @@ from bot.app import configure_logging
 from bot.sandbox.persist import WORLD_FILE
 from bot.sandbox.runner import DB_FILE, PortInUse, Sandbox
 
-OWN_FILES = {WORLD_FILE, f"{WORLD_FILE}.tmp", "world.tmp", DB_FILE, f"{DB_FILE}-wal",
-             f"{DB_FILE}-shm", f"{DB_FILE}-journal"}
+OWN_FILES = {
+    WORLD_FILE,
+    f"{WORLD_FILE}.tmp",
+    "world.tmp",
+    DB_FILE,
+    f"{DB_FILE}-wal",
+    f"{DB_FILE}-shm",
+    f"{DB_FILE}-journal",
+}
 
 
 class ResetRefused(Exception):
@@ -42,8 +49,10 @@ def reset(data_dir: Path) -> None:
         raise ResetRefused(f"--reset: {data_dir} is not a directory")
     strangers = sorted(p.name for p in data_dir.iterdir() if p.name not in OWN_FILES)
     if strangers:
-        raise ResetRefused(f"--reset: {data_dir} holds files the sandbox did not make "
-                           f"({', '.join(strangers[:3])}); delete it yourself")
+        raise ResetRefused(
+            f"--reset: {data_dir} holds files the sandbox did not make "
+            f"({', '.join(strangers[:3])}); delete it yourself"
+        )
     shutil.rmtree(data_dir)
 
 

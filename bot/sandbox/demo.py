@@ -62,8 +62,7 @@ PEOPLE = (*RESIDENTS, *OFFICERS, CHIEF)
 def station_toml() -> str:
     """The demo station file."""
     officers = "".join(
-        f'\n[[officers]]\nid = {p.id}\nname = "{p.name}"\ngrids = ["{p.grid}"]\n'
-        for p in OFFICERS
+        f'\n[[officers]]\nid = {p.id}\nname = "{p.name}"\ngrids = ["{p.grid}"]\n' for p in OFFICERS
     )
     grids = "".join(
         f'\n[[grids]]\ncode = "{g.code}"\nname = "{g.name}"\nchat_id = {g.chat_id}\n'
@@ -96,32 +95,48 @@ def populate(fake: FakeBotAPI) -> None:
     for grid in GRIDS:
         members = {p.id: "member" for p in PEOPLE if p.grid == grid.code}
         members[CHIEF.id] = "administrator"
-        fake.add_group(grid.chat_id, grid.title, supergroup=True, members=members,
-                       bot_status="administrator")
+        fake.add_group(
+            grid.chat_id, grid.title, supergroup=True, members=members, bot_status="administrator"
+        )
 
 
 async def play_history(fake: FakeBotAPI) -> None:
     """Act out a few tickets through the fake server: resolved and rated, taken, new."""
-    theft = await _report(fake, RESIDENTS[0], GRIDS[0],
-                         "#报事 昨晚停在3栋楼下的电动车被偷了，车是白色雅迪，"
-                         "楼道口有监控。联系电话 13812345678")
+    theft = await _report(
+        fake,
+        RESIDENTS[0],
+        GRIDS[0],
+        "#报事 昨晚停在3栋楼下的电动车被偷了，车是白色雅迪，楼道口有监控。联系电话 13812345678",
+    )
     officer = OFFICERS[0]
     await _command(fake, officer, GRIDS[0], f"/take {theft}", "正在处理")
-    await _command(fake, officer, GRIDS[0],
-                   f"/reply {theft} 已调取楼道监控，下午到您家里了解情况。", "回复：")
+    await _command(
+        fake, officer, GRIDS[0], f"/reply {theft} 已调取楼道监控，下午到您家里了解情况。", "回复："
+    )
     since = len(fake.bot_messages)
-    await fake.user_sends(officer.id, GRIDS[0].chat_id,
-                          f"/resolve {theft} 电动车已找回，请到派出所认领，带好身份证。")
+    await fake.user_sends(
+        officer.id,
+        GRIDS[0].chat_id,
+        f"/resolve {theft} 电动车已找回，请到派出所认领，带好身份证。",
+    )
     await rate(fake, RESIDENTS[0], GRIDS[0].chat_id, theft, "满意", since=since)
-    await fake.user_sends(RESIDENTS[1].id, GRIDS[0].chat_id, "谢谢王警官，效率真高👍")
+    await fake.user_sends(RESIDENTS[1].id, GRIDS[0].chat_id, "谢谢王警官，效率真高！")
 
-    noise = await _report(fake, RESIDENTS[3], GRIDS[1],
-                          "#求助 楼上每天晚上十二点以后还在装修，电钻声很吵，孩子睡不着。")
+    noise = await _report(
+        fake,
+        RESIDENTS[3],
+        GRIDS[1],
+        "#求助 楼上每天晚上十二点以后还在装修，电钻声很吵，孩子睡不着。",
+    )
     await _command(fake, OFFICERS[1], GRIDS[1], f"/take {noise}", "正在处理")
 
-    await _report(fake, RESIDENTS[6], GRIDS[2],
-                  "#报事 小区门口有人发传单，说投资理财保本高收益，让加微信 wx_8866，"
-                  "感觉像诈骗，老人很容易上当。")
+    await _report(
+        fake,
+        RESIDENTS[6],
+        GRIDS[2],
+        "#报事 小区门口有人发传单，说投资理财保本高收益，让加微信 wx_8866，"
+        "感觉像诈骗，老人很容易上当。",
+    )
 
 
 async def rate(
@@ -130,7 +145,11 @@ async def rate(
     """Press the rating button ``label`` under the prompt for ticket ``number``."""
     prompt = await fake.wait_for_message(
         lambda m: any(text == label for row in m.buttons for text, _ in row),
-        chat_id=chat_id, contains=f"#{number}", since=since, timeout=WAIT_SECONDS)
+        chat_id=chat_id,
+        contains=f"#{number}",
+        since=since,
+        timeout=WAIT_SECONDS,
+    )
     data = next(d for row in prompt.buttons for text, d in row if text == label)
     assert data is not None
     since = len(fake.callback_answers)
@@ -140,16 +159,18 @@ async def rate(
 
 async def _report(fake: FakeBotAPI, person: Person, grid: Grid, text: str) -> int:
     sent = await fake.user_sends(person.id, grid.chat_id, text)
-    ack = await fake.wait_for_message(chat_id=grid.chat_id, reply_to=sent.message_id,
-                                      contains="#", timeout=WAIT_SECONDS)
+    ack = await fake.wait_for_message(
+        chat_id=grid.chat_id, reply_to=sent.message_id, contains="#", timeout=WAIT_SECONDS
+    )
     return ticket_number(ack.body)
 
 
 async def _command(fake: FakeBotAPI, person: Person, grid: Grid, text: str, expect: str) -> None:
     since = len(fake.bot_messages)
     await fake.user_sends(person.id, grid.chat_id, text)
-    await fake.wait_for_message(chat_id=grid.chat_id, contains=expect, since=since,
-                                timeout=WAIT_SECONDS)
+    await fake.wait_for_message(
+        chat_id=grid.chat_id, contains=expect, since=since, timeout=WAIT_SECONDS
+    )
 
 
 def ticket_number(text: str) -> int:

@@ -54,7 +54,7 @@ def restore(fake: FakeBotAPI, data: JSON) -> JSON:
         world.messages[(stored.chat_id, stored.message_id)] = stored
         if stored.bot_id is not None:
             fake.observer.bot_messages.append(_bot_message(stored, world.files))
-    world._file_seq = itertools.count(len(world.files) + 1)  # noqa: SLF001
+    world._file_seq = itertools.count(len(world.files) + 1)
     for key, state in data["bots"].items():
         _restore_bot(fake, int(key), state)
     return dict(data.get("extra") or {})
@@ -119,7 +119,7 @@ def _bot_json(fake: FakeBotAPI, bot_id: int) -> JSON:
         "status": {str(k): v for k, v in bot.status.items()},
         "blocked_by": sorted(bot.blocked_by),
         "not_started": sorted(bot.not_started),
-        "next_update_id": bot.queue._next_id,  # noqa: SLF001
+        "next_update_id": bot.queue._next_id,
     }
 
 
@@ -132,14 +132,17 @@ def _restore_bot(fake: FakeBotAPI, bot_id: int, state: JSON) -> None:
     bot.blocked_by = set(state["blocked_by"])
     bot.not_started = set(state["not_started"])
     # The bot dedupes by update_id, so ids must keep growing across restarts.
-    bot.queue._next_id = int(state["next_update_id"])  # noqa: SLF001
+    bot.queue._next_id = int(state["next_update_id"])
 
 
 def _bot_message(stored: StoredMessage, files: dict[str, StoredFile]) -> BotMessage:
     body = stored.json
     kind = "photo" if "photo" in body else "document" if "document" in body else "text"
-    file_id = body["photo"][-1]["file_id"] if kind == "photo" else (
-        body["document"]["file_id"] if kind == "document" else None)
+    file_id = (
+        body["photo"][-1]["file_id"]
+        if kind == "photo"
+        else (body["document"]["file_id"] if kind == "document" else None)
+    )
     file = files.get(file_id) if file_id else None
     reply = body.get("reply_to_message")
     return BotMessage(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import structlog
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.app import Hooks, run_bot
 from bot.sandbox import demo
@@ -45,9 +46,11 @@ class Sandbox:
         poll_timeout: int = 10,
     ) -> None:
         self.data_dir, self.host, self.port = data_dir, host, port
-        self.framework, self.sweep_seconds, self.poll_timeout = framework, sweep_seconds, poll_timeout
-        self.fake = FakeBotAPI([demo.TOKEN], bot_username=demo.BOT_USERNAME,
-                               bot_name=demo.BOT_NAME)
+        self.framework, self.sweep_seconds = framework, sweep_seconds
+        self.poll_timeout = poll_timeout
+        self.fake = FakeBotAPI(
+            [demo.TOKEN], bot_username=demo.BOT_USERNAME, bot_name=demo.BOT_NAME
+        )
         self.clock = OffsetClock()
         self.page = ChatPage(self.fake, self.clock)
         self.url = ""
@@ -70,7 +73,7 @@ class Sandbox:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             first_start = self._load_world()
             await self.fake.start()
-            self._saver = Saver(self.fake, self.data_dir / WORLD_FILE, lambda: self._extra_state())
+            self._saver = Saver(self.fake, self.data_dir / WORLD_FILE, self._extra_state)
             await self._start_bot()
             if first_start:
                 self.history = asyncio.create_task(self._play_history(), name="sandbox-history")
@@ -108,8 +111,10 @@ class Sandbox:
             await self._runner.cleanup()
             self._runner = None
             if exc.errno == errno.EADDRINUSE:
-                raise PortInUse(f"port {self.port} on {self.host} is already in use; "
-                                f"try --port {self.port + 1}") from exc
+                raise PortInUse(
+                    f"port {self.port} on {self.host} is already in use; "
+                    f"try --port {self.port + 1}"
+                ) from exc
             raise PortInUse(f"cannot listen on {self.host}:{self.port}: {exc.strerror}") from exc
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}/"
@@ -134,15 +139,21 @@ class Sandbox:
             self.deps = deps
             ready.set()
 
-        settings = Settings(token=demo.TOKEN, api_url=self.fake.url,  # type: ignore[arg-type]
-                            database_url=self.database_url, framework=self.framework,
-                            poll_timeout=self.poll_timeout)
+        settings = Settings(
+            token=SecretStr(demo.TOKEN),
+            api_url=self.fake.url,
+            database_url=self.database_url,
+            framework=self.framework,
+            poll_timeout=self.poll_timeout,
+        )
         hooks = Hooks(clock=self.clock, on_ready=on_ready, sweep_seconds=self.sweep_seconds)
         self._bot = asyncio.create_task(
-            run_bot(settings, self._stop, stations=[demo.station()], hooks=hooks), name="bot")
+            run_bot(settings, self._stop, stations=[demo.station()], hooks=hooks), name="bot"
+        )
         waiter = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({waiter, self._bot}, timeout=START_SECONDS,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {waiter, self._bot}, timeout=START_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
         if self._bot in done:
             waiter.cancel()
             self._bot.result()

@@ -18,8 +18,9 @@ def chat_view(chat: Chat) -> JSON:
         "id": chat.id,
         "type": chat.type,
         "title": chat.title,
-        "members": sorted(uid for uid, status in chat.members.items()
-                          if status not in ("left", "kicked")),
+        "members": sorted(
+            uid for uid, status in chat.members.items() if status not in ("left", "kicked")
+        ),
     }
 
 
@@ -56,8 +57,10 @@ def message_view(msg: JSON) -> JSON:
         out["photo"] = f"/api/file/{msg['photo'][-1]['file_id']}"
     if msg.get("document"):
         doc = msg["document"]
-        out["document"] = {"url": f"/api/file/{doc['file_id']}",
-                           "name": doc.get("file_name") or "file"}
+        out["document"] = {
+            "url": f"/api/file/{doc['file_id']}",
+            "name": doc.get("file_name") or "file",
+        }
     service = _service(msg)
     if service:
         out["service"] = service
@@ -93,8 +96,12 @@ def _media_label(msg: JSON) -> str:
 
 def _service(msg: JSON) -> str | None:
     """Service messages as a kind the page labels itself."""
-    for key in ("new_chat_members", "left_chat_member", "migrate_to_chat_id",
-                "migrate_from_chat_id"):
+    for key in (
+        "new_chat_members",
+        "left_chat_member",
+        "migrate_to_chat_id",
+        "migrate_from_chat_id",
+    ):
         if key in msg:
             return key
     return None

@@ -59,21 +59,27 @@ class ChatPage:
             raise BadInput("text is empty")
         reply_to = body.get("reply_to")
         sent = await self.fake.user_sends(
-            _int(body, "user_id"), _int(body, "chat_id"), text,
-            reply_to=int(reply_to) if reply_to else None)
+            _int(body, "user_id"),
+            _int(body, "chat_id"),
+            text,
+            reply_to=int(reply_to) if reply_to else None,
+        )
         return _json({"message_id": sent.message_id})
 
     async def press(self, request: web.Request) -> web.Response:
         body = await _body(request)
         pressed = await self.fake.user_presses(
-            _int(body, "user_id"), _int(body, "chat_id"), _int(body, "message_id"),
-            str(body.get("data") or ""))
+            _int(body, "user_id"),
+            _int(body, "chat_id"),
+            _int(body, "message_id"),
+            str(body.get("data") or ""),
+        )
         return _json({"callback_query_id": pressed.callback_query_id})
 
     async def advance_clock(self, request: web.Request) -> web.Response:
         body = await _body(request)
         hours = float(body.get("hours", 1))
-        if not 0 < hours <= 24 * 30:  # noqa: PLR2004
+        if not 0 < hours <= 24 * 30:
             raise BadInput("hours must be between 0 and 720")
         self.clock.advance(hours * HOUR)
         return _json({"clock_hours": self.clock_hours()})
@@ -85,13 +91,17 @@ class ChatPage:
         headers = {}
         if stored.filename and not (stored.mime_type or "").startswith("image/"):
             headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(stored)}"
-        return web.Response(body=stored.data, headers=headers,
-                            content_type=stored.mime_type or "application/octet-stream")
+        return web.Response(
+            body=stored.data,
+            headers=headers,
+            content_type=stored.mime_type or "application/octet-stream",
+        )
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Server-sent events: new and edited messages, callback answers."""
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                               "Cache-Control": "no-cache"})
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
         await response.prepare(request)
         stream = self.fake.events()
         closing = asyncio.ensure_future(self.closing.wait())
@@ -99,8 +109,9 @@ class ChatPage:
             await response.write(b": connected\n\n")
             while not self.closing.is_set():
                 nxt = asyncio.ensure_future(anext(stream))
-                await asyncio.wait({nxt, closing}, timeout=KEEPALIVE_SECONDS,
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {nxt, closing}, timeout=KEEPALIVE_SECONDS, return_when=asyncio.FIRST_COMPLETED
+                )
                 if not nxt.done():
                     nxt.cancel()
                     if not self.closing.is_set():
@@ -124,9 +135,18 @@ def to_page_event(event: JSON) -> JSON | None:
     if kind in ("message", "edit"):
         return {"type": kind, "message": message_view(event["message"])}
     if kind == "callback_answer":
-        return {key: event.get(key) for key in
-                ("type", "callback_query_id", "user_id", "chat_id", "message_id", "text",
-                 "show_alert")}
+        return {
+            key: event.get(key)
+            for key in (
+                "type",
+                "callback_query_id",
+                "user_id",
+                "chat_id",
+                "message_id",
+                "text",
+                "show_alert",
+            )
+        }
     return None
 
 
@@ -161,10 +181,10 @@ def _int(body: JSON, key: str) -> int:
 
 
 def _json(data: JSON, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status,
-                             dumps=lambda d: json.dumps(d, ensure_ascii=False))
+    return web.json_response(
+        data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False)
+    )
 
 
 def _quote(stored: StoredFile) -> str:
     return quote(str(stored.filename))
-

@@ -182,4 +182,5 @@ async def test_empty_period_has_zeros_and_no_rates(session: AsyncSession) -> Non
     assert empty.totals.resolution_rate is None
     assert empty.totals.satisfaction is None
     assert empty.durations.take_p50 is None
-    assert empty.red == [] and empty.black == []
+    assert empty.red == []
+    assert empty.black == []

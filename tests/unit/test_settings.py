@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingError, load_settings
+from bot.settings import SettingError, Settings, load_settings
 
 TOKEN = "123456:ABC-def_9"
 

@@ -48,7 +48,8 @@ def test_minimal_station_file_gets_defaults() -> None:
     spec = parse_station('[station]\nname = "x"\n')
     assert (spec.station.timezone, spec.station.language) == ("Asia/Shanghai", "zh")
     assert (spec.sla.accept, spec.sla.resolve, spec.sla.urgent_accept) == (1800, 86400, 300)
-    assert spec.officers == [] and spec.grids == []
+    assert spec.officers == []
+    assert spec.grids == []
 
 
 @pytest.mark.parametrize(
