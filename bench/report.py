@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -227,6 +228,8 @@ async def bench(kind: str, rows: int) -> None:
         print(f"  indexes used: {', '.join(sorted(await indexes_used(engine, statements)))}")
     finally:
         await engine.dispose()
+        if kind == "sqlite":
+            shutil.rmtree(folder, ignore_errors=True)
         if admin_db:
             admin = await asyncpg.connect(PG_ADMIN)
             await admin.execute(f'DROP DATABASE IF EXISTS "{admin_db}" WITH (FORCE)')

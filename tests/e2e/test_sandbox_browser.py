@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.sandbox import demo
 from bot.sandbox.fakeapi.params import Params, Upload
 from bot.sandbox.runner import Sandbox
 from storage.db import create_engine, session_factory
@@ -31,6 +32,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 RESIDENT = "3002"  # 王芳, NH-01
 OFFICER = "2001"  # 王向阳, NH-01
+GROUP = demo.GRIDS[0].chat_id
 STEP_MS = 20_000
 PNG_2X2 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGMwnvAGiBggFAAsTga9"
@@ -141,6 +143,6 @@ async def bot_sends_files(sandbox: Sandbox) -> None:
     }
     for method in ("sendPhoto", "sendDocument"):
         body, status = await sandbox.fake.execute(
-            sandbox.fake.bot(), method, Params({"chat_id": int(RESIDENT)}, uploads)
+            sandbox.fake.bot(), method, Params({"chat_id": GROUP}, uploads)
         )
         assert status == 200, body

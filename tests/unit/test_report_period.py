@@ -11,8 +11,8 @@ from handlers.report_period import containing, parse_kind, previous, so_far
 ZONE = "Asia/Shanghai"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_day_report_covers_yesterday_local() -> None:
