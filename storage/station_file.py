@@ -137,7 +137,7 @@ def parse_station(text: str, name: str = "station.toml") -> StationSpec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc), text)
         msg = getattr(exc, "msg", None) or re.sub(r"\s*\(at line.*\)$", "", str(exc))
         raise StationFileError(f"{name}:{line}: TOML syntax error: {msg}") from exc
     try:
@@ -158,9 +158,10 @@ def parse_station(text: str, name: str = "station.toml") -> StationSpec:
         raise StationFileError(_format(name, text, loc, message)) from exc
 
 
-def _line_from_message(message: str) -> int:
+def _line_from_message(message: str, text: str) -> int:
     match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else 1
+    # "(at end of document)": the error is on the last line.
+    return int(match.group(1)) if match else max(1, len(text.splitlines()))
 
 
 def _format(name: str, text: str, loc: tuple[Any, ...], message: str) -> str:

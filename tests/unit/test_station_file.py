@@ -161,3 +161,8 @@ def test_load_station_file_reports_non_utf8_file(tmp_path: Path) -> None:
     path.write_bytes(GOOD.encode("gbk"))
     with pytest.raises(StationFileError, match=rf"^{path}: not UTF-8"):
         load_station_file(path)
+
+
+def test_toml_error_at_end_of_document_names_the_last_line() -> None:
+    text = GOOD + '\n[[grids]]\ncode = "NH-04"\nname = "未写完'
+    assert broken(text).startswith(f"st.toml:{len(text.splitlines())}: TOML syntax error")
