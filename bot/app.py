@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,17 +13,19 @@ from pathlib import Path
 import structlog
 
 from bot.funnel import Funnel
+from bot.leader import Duties, Leadership
 from bot.outbox_sender import OutboxSender
 from bot.polling import poll
 from bot.ratelimit import Limits
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.webhook import WebhookServer
 from handlers.clock import Clock, SystemClock
 from handlers.delivery import chat_migrated, chat_unreachable
 from handlers.deps import BotIdentity, Deps, MessageClassifier
 from handlers.dispatch import Core
-from scheduler.setup import build_scheduler
-from storage.db import create_engine, session_factory
+from storage.db import create_engine, is_sqlite, session_factory
+from storage.locks import AdvisoryLock
 from storage.migrate import upgrade
 from storage.station_apply import apply_station
 from storage.station_file import StationSpec, load_station_file
@@ -94,10 +95,12 @@ async def run_bot(
     stations: list[StationSpec] | None = None,
     hooks: Hooks | None = None,
 ) -> None:
-    """Run until `stop` is set, then finish the update in hand and flush due sends."""
+    """Run until `stop` is set, then finish the updates in hand and flush due sends."""
     hooks = hooks or Hooks()
     engine = create_engine(settings.database_url)
     runtime = make_runtime(settings.framework, settings.token_value, settings.api_url)
+    lock = None if is_sqlite(settings.database_url) else AdvisoryLock(settings.database_url)
+    leadership: Leadership | None = None
     try:
         await upgrade(engine)
         sessions = session_factory(engine)
@@ -111,42 +114,66 @@ async def run_bot(
                 await apply_station(session, spec)
         funnel = Funnel(runtime)
         identity: BotIdentity = await runtime.start(funnel)
-        sender_box: list[OutboxSender] = []
+        lead_box: list[Leadership] = []
         deps = Deps(uow=uow, clock=hooks.clock,
                     classifier=hooks.classifier or default_classifier(), bot=identity,
-                    wake_sender=lambda: sender_box[0].wake() if sender_box else None)
+                    wake_sender=lambda: lead_box[0].wake_sender() if lead_box else None)
         sender = OutboxSender(
             uow, hooks.clock, runtime.send, limits=hooks.limits or settings.limits(),
             on_unreachable=lambda chat, reason: chat_unreachable(deps, chat, reason),
             on_migrated=lambda old, new: chat_migrated(deps, old, new),
         )
-        sender_box.append(sender)
+        leadership = Leadership(lock, Duties(deps, sender, sweep_seconds=sweep))
+        lead_box.append(leadership)
         funnel.core, funnel.identity = Core(deps), identity
         funnel.reads_all = bool(getattr(runtime, "reads_all", False))
-        if settings.webhook_url is None:
-            with contextlib.suppress(Exception):
-                await runtime.delete_webhook()
-        scheduler = build_scheduler(deps, sweep_seconds=sweep)
-        sender_stop = asyncio.Event()
-        sender_task = asyncio.create_task(sender.run(sender_stop), name="sender")
-        scheduler.start()
-        log.info("bot.started", framework=runtime.name, bot=identity.username)
-        if hooks.on_ready is not None:
-            maybe = hooks.on_ready(deps)
-            if maybe is not None:
-                await maybe
+        await leadership.check()
+        lead_task = asyncio.create_task(leadership.run(stop), name="leadership")
         try:
-            await poll(runtime, stop, timeout=settings.poll_timeout)
+            if settings.webhook_url is None:
+                with contextlib.suppress(Exception):
+                    await runtime.delete_webhook()
+                await _ready(hooks, deps, runtime, leadership)
+                await poll(runtime, stop, timeout=settings.poll_timeout)
+            else:
+                await serve_webhook(settings, runtime, leadership, stop,
+                                    ready=lambda: _ready(hooks, deps, runtime, leadership))
         finally:
-            scheduler.shutdown(wait=False)
-            sender_stop.set()
-            sender.wake()
+            stop.set()
             with contextlib.suppress(asyncio.CancelledError):
-                await sender_task
-            await sender.wait_inflight(SHUTDOWN_FLUSH_SECONDS)
-            await sender.drain(time.monotonic() + SHUTDOWN_FLUSH_SECONDS)
+                await lead_task
+            await leadership.finish()
             log.info("bot.stopped", sent=sender.sent)
     finally:
+        if leadership is None and lock is not None:
+            await lock.release()
         with contextlib.suppress(Exception):
             await runtime.close()
         await engine.dispose()
+
+
+async def _ready(hooks: Hooks, deps: Deps, runtime: Runtime, leadership: Leadership) -> None:
+    log.info("bot.started", framework=runtime.name, bot=deps.bot.username,
+             leader=leadership.is_leader)
+    if hooks.on_ready is not None:
+        maybe = hooks.on_ready(deps)
+        if maybe is not None:
+            await maybe
+
+
+async def serve_webhook(settings: Settings, runtime: Runtime, leadership: Leadership,
+                        stop: asyncio.Event, *, ready: Callable[[], Awaitable[None]]) -> None:
+    """Listen, register the webhook, serve until `stop`; the webhook stays registered."""
+    assert settings.webhook_url is not None
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    server = WebhookServer(runtime.feed_raw, url=settings.webhook_url, listen=settings.listen,
+                           secret=secret, status=lambda: {"leader": leadership.is_leader})
+    await server.start()
+    try:
+        # Every worker registers the same URL: harmless, and any one of them may start first.
+        await runtime.set_webhook(settings.webhook_url, secret)
+        await ready()
+        await stop.wait()
+    finally:
+        # No deleteWebhook: the other workers behind the same URL keep serving it.
+        await server.stop(SHUTDOWN_FLUSH_SECONDS)

@@ -217,5 +217,5 @@ async def test_operator_runs_bot_resident_reports_then_sigterm_exits_0(
         await fake.stop()
     stderr_text = log.read_text("utf-8")
     assert returncode == 0, stderr_text
-    assert "Traceback" not in stderr_text
+    assert "Traceback" not in stderr_text, stderr_text
     assert not fake.unexpected_calls, fake.unexpected_calls
