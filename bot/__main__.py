@@ -8,8 +8,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from bot.settings import SettingError, load_settings
-from storage.station_file import StationFileError, load_station_file
+from bot.settings import SettingError, Settings, load_settings
+from storage.station_file import StationFileError, StationSpec, load_station_file
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,15 +21,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--api-url", help="Bot API server (GRIDBOT_API_URL)")
     run.add_argument("--database-url", help="SQLAlchemy async URL (GRIDBOT_DATABASE_URL)")
     run.add_argument("--framework", help="aiogram or ptb (GRIDBOT_FRAMEWORK)")
-    run.add_argument("--station", action="append",
-                     help="station file or folder; may be repeated (GRIDBOT_STATION)")
+    run.add_argument(
+        "--station",
+        action="append",
+        help="station file or folder; may be repeated (GRIDBOT_STATION)",
+    )
     run.add_argument("--webhook-url", help="serve a webhook instead of polling")
     run.add_argument("--listen", help="host:port of the webhook server (default 127.0.0.1:8081)")
     run.add_argument("--webhook-secret", help="secret token Telegram must send")
     run.add_argument("--poll-timeout", help="long-polling timeout in seconds (default 25)")
     run.add_argument("--log-level", help="debug, info, warning or error")
-    run.add_argument("--send-limits", help="overall/s,group/min,private/s (default 30,20,1); "
-                     "'off' only for a test server")
+    run.add_argument(
+        "--send-limits",
+        help="overall/s,group/min,private/s (default 30,20,1); 'off' only for a test server",
+    )
 
     sandbox = sub.add_parser("sandbox", help="try gridbot in a browser, without Telegram")
     sandbox.add_argument("--port", type=int, default=8080)
@@ -42,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write a daily, weekly or monthly report")
     report.add_argument("--period", choices=["day", "week", "month"], default="day")
-    report.add_argument("--date", help="a day inside the period (YYYY-MM-DD); default: the last "
-                        "complete period")
+    report.add_argument(
+        "--date", help="a day inside the period (YYYY-MM-DD); default: the last complete period"
+    )
     report.add_argument("--out", required=True, help="FILE.xlsx, FILE.png or FILE.txt")
     report.add_argument("--database-url", help="SQLAlchemy async URL (GRIDBOT_DATABASE_URL)")
     report.add_argument("--station-name", help="which station (default: the first)")
@@ -51,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def fail(message: str) -> int:
-    print(f"gridbot: {message}", file=sys.stderr)
+    sys.stderr.write(f"gridbot: {message}\n")
     return 2
 
 
@@ -75,18 +81,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.app import configure_logging, run_bot, station_files
+    from bot.app import configure_logging, station_files
 
-    flags = {k: getattr(args, k) for k in ("token", "api_url", "database_url", "framework",
-                                           "webhook_url", "listen", "webhook_secret",
-                                           "poll_timeout", "log_level", "send_limits")}
+    flags = {
+        k: getattr(args, k)
+        for k in (
+            "token",
+            "api_url",
+            "database_url",
+            "framework",
+            "webhook_url",
+            "listen",
+            "webhook_secret",
+            "poll_timeout",
+            "log_level",
+            "send_limits",
+        )
+    }
     try:
         settings = load_settings(flags)
     except SettingError as exc:
         return fail(str(exc))
     if settings.token is None:
-        return fail("setting --token (GRIDBOT_TOKEN) is required; to try gridbot without "
-                    "Telegram run `gridbot sandbox`")
+        return fail(
+            "setting --token (GRIDBOT_TOKEN) is required; to try gridbot without "
+            "Telegram run `gridbot sandbox`"
+        )
     try:
         specs = [load_station_file(p) for p in station_files(settings.station, args.station)]
     except StationFileError as exc:
@@ -95,18 +115,15 @@ def _run(args: argparse.Namespace) -> int:
     return asyncio.run(_serve(settings, specs))
 
 
-async def _serve(settings: object, specs: list[object]) -> int:
+async def _serve(settings: Settings, specs: list[StationSpec]) -> int:
     from bot.app import run_bot
-    from bot.settings import Settings
-    from storage.station_file import StationSpec
 
-    assert isinstance(settings, Settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await run_bot(settings, stop, stations=[s for s in specs if isinstance(s, StationSpec)])
+        await run_bot(settings, stop, stations=specs)
     except StationFileError as exc:
         return fail(str(exc))
     return 0

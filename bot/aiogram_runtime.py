@@ -58,8 +58,12 @@ class AiogramRuntime:
         async def on_update(_event: TelegramObject, event_update: Update) -> None:
             await handle(event_update.model_dump(mode="json", by_alias=True, exclude_none=True))
 
-        for observer in (router.message, router.edited_message, router.callback_query,
-                         router.my_chat_member):
+        for observer in (
+            router.message,
+            router.edited_message,
+            router.callback_query,
+            router.my_chat_member,
+        ):
             observer.register(on_update)
         self.dp.include_router(router)
         me = await _call(self.bot.get_me())
@@ -67,10 +71,16 @@ class AiogramRuntime:
         return BotIdentity(id=me.id, username=me.username or "")
 
     async def get_updates(self, offset: int | None, timeout: int) -> list[Any]:
-        return list(await _call(self.bot.get_updates(
-            offset=offset, timeout=timeout, allowed_updates=ALLOWED,
-            request_timeout=timeout + 10,
-        )))
+        return list(
+            await _call(
+                self.bot.get_updates(
+                    offset=offset,
+                    timeout=timeout,
+                    allowed_updates=ALLOWED,
+                    request_timeout=timeout + 10,
+                )
+            )
+        )
 
     def update_id(self, update: Any) -> int:
         return int(update.update_id)
@@ -84,29 +94,46 @@ class AiogramRuntime:
     async def send(self, item: OutboxItem) -> int:
         markup = None
         if item.buttons:
-            markup = InlineKeyboardMarkup(inline_keyboard=[
-                [InlineKeyboardButton(text=text, callback_data=data) for text, data in row]
-                for row in item.buttons
-            ])
-        reply = (ReplyParameters(message_id=item.reply_to, allow_sending_without_reply=True)
-                 if item.reply_to else None)
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text=text, callback_data=data) for text, data in row]
+                    for row in item.buttons
+                ]
+            )
+        reply = (
+            ReplyParameters(message_id=item.reply_to, allow_sending_without_reply=True)
+            if item.reply_to
+            else None
+        )
         if item.kind == "photo" and item.attachment is not None:
             call = self.bot.send_photo(
-                item.chat_id, BufferedInputFile(item.attachment, item.filename or "chart.png"),
-                caption=item.text or None, reply_markup=markup, reply_parameters=reply)
+                item.chat_id,
+                BufferedInputFile(item.attachment, item.filename or "chart.png"),
+                caption=item.text or None,
+                reply_markup=markup,
+                reply_parameters=reply,
+            )
         elif item.kind == "document" and item.attachment is not None:
             call = self.bot.send_document(
-                item.chat_id, BufferedInputFile(item.attachment, item.filename or "file.bin"),
-                caption=item.text or None, reply_markup=markup, reply_parameters=reply)
+                item.chat_id,
+                BufferedInputFile(item.attachment, item.filename or "file.bin"),
+                caption=item.text or None,
+                reply_markup=markup,
+                reply_parameters=reply,
+            )
         else:
-            call = self.bot.send_message(item.chat_id, item.text, reply_markup=markup,
-                                         reply_parameters=reply)
+            call = self.bot.send_message(
+                item.chat_id, item.text, reply_markup=markup, reply_parameters=reply
+            )
         message = await _call(call)
         return int(message.message_id)
 
     async def answer_callback(self, callback_id: str, answer: CallbackAnswer) -> None:
-        await _call(self.bot.answer_callback_query(
-            callback_id, text=answer.text or None, show_alert=answer.alert))
+        await _call(
+            self.bot.answer_callback_query(
+                callback_id, text=answer.text or None, show_alert=answer.alert
+            )
+        )
 
     async def can_read_all(self, chat_id: int) -> bool:
         member = await _call(self.bot.get_chat_member(chat_id, self.bot.id))

@@ -21,7 +21,8 @@ class Funnel:
         self.reads_all = False
 
     async def __call__(self, update: RawUpdate) -> CallbackAnswer | None:
-        assert self.core is not None and self.identity is not None
+        assert self.core is not None
+        assert self.identity is not None
         event = incoming_from_update(update, self.identity.id, bot_reads_all=self.reads_all)
         if event is None:
             return None

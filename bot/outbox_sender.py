@@ -162,9 +162,16 @@ class OutboxSender:
             self._wake.set()
 
     async def _attempt(self, row: OutboxMessage) -> None:
-        item = OutboxItem(id=row.id, chat_id=row.chat_id, kind=row.kind, text=row.text,
-                          reply_to=row.reply_to, buttons=row.buttons or [],
-                          attachment=row.attachment, filename=row.filename)
+        item = OutboxItem(
+            id=row.id,
+            chat_id=row.chat_id,
+            kind=row.kind,
+            text=row.text,
+            reply_to=row.reply_to,
+            buttons=row.buttons or [],
+            attachment=row.attachment,
+            filename=row.filename,
+        )
         try:
             message_id = await self._send_item(item)
         except RetryAfter as exc:
@@ -176,7 +183,7 @@ class OutboxSender:
             if attempts >= MAX_ATTEMPTS:
                 await self._fail(row, exc.reason)
                 return
-            delay = min(60.0, 0.5 * 2 ** attempts) * random.uniform(0.5, 1.5)
+            delay = min(60.0, 0.5 * 2**attempts) * random.uniform(0.5, 1.5)
             await self._retry(row, delay, exc.reason)
         except ChatMigrated as exc:
             await self.on_migrated(row.chat_id, exc.new_chat_id)
@@ -196,16 +203,23 @@ class OutboxSender:
         message_id = 0
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            chunk = OutboxItem(id=item.id, chat_id=item.chat_id, kind=item.kind, text=part,
-                               reply_to=item.reply_to if i == 0 else None,
-                               buttons=item.buttons if last else [],
-                               attachment=item.attachment, filename=item.filename)
+            chunk = OutboxItem(
+                id=item.id,
+                chat_id=item.chat_id,
+                kind=item.kind,
+                text=part,
+                reply_to=item.reply_to if i == 0 else None,
+                buttons=item.buttons if last else [],
+                attachment=item.attachment,
+                filename=item.filename,
+            )
             message_id = await self._send(chunk)
         return message_id
 
     async def _retry(self, row: OutboxMessage, delay: float, reason: str) -> None:
-        log.info("sender.retry", row=row.id, chat=row.chat_id, delay=round(delay, 2),
-                 reason=reason)
+        log.info(
+            "sender.retry", row=row.id, chat=row.chat_id, delay=round(delay, 2), reason=reason
+        )
         async with self.uow() as uow:
             when = self.clock.now() + timedelta(seconds=delay)
             await uow.outbox.retry_at(row.id, when, reason)

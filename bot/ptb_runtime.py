@@ -54,7 +54,8 @@ class PtbRuntime:
 
     @property
     def bot(self) -> Bot:
-        return self.app.bot
+        bot: Bot = self.app.bot
+        return bot
 
     async def start(self, handle: UpdateHandler) -> BotIdentity:
         async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -67,9 +68,15 @@ class PtbRuntime:
         return BotIdentity(id=me.id, username=me.username or "")
 
     async def get_updates(self, offset: int | None, timeout: int) -> list[Any]:
-        return list(await _call(self.bot.get_updates(
-            offset=offset, timeout=timedelta(seconds=timeout), allowed_updates=ALLOWED,
-        )))
+        return list(
+            await _call(
+                self.bot.get_updates(
+                    offset=offset,
+                    timeout=timedelta(seconds=timeout),
+                    allowed_updates=ALLOWED,
+                )
+            )
+        )
 
     def update_id(self, update: Any) -> int:
         return int(update.update_id)
@@ -83,29 +90,46 @@ class PtbRuntime:
     async def send(self, item: OutboxItem) -> int:
         markup = None
         if item.buttons:
-            markup = InlineKeyboardMarkup([
-                [InlineKeyboardButton(text, callback_data=data) for text, data in row]
-                for row in item.buttons
-            ])
-        reply = (ReplyParameters(message_id=item.reply_to, allow_sending_without_reply=True)
-                 if item.reply_to else None)
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(text, callback_data=data) for text, data in row]
+                    for row in item.buttons
+                ]
+            )
+        reply = (
+            ReplyParameters(message_id=item.reply_to, allow_sending_without_reply=True)
+            if item.reply_to
+            else None
+        )
         if item.kind == "photo" and item.attachment is not None:
             call = self.bot.send_photo(
-                item.chat_id, InputFile(item.attachment, filename=item.filename or "chart.png"),
-                caption=item.text or None, reply_markup=markup, reply_parameters=reply)
+                item.chat_id,
+                InputFile(item.attachment, filename=item.filename or "chart.png"),
+                caption=item.text or None,
+                reply_markup=markup,
+                reply_parameters=reply,
+            )
         elif item.kind == "document" and item.attachment is not None:
             call = self.bot.send_document(
-                item.chat_id, InputFile(item.attachment, filename=item.filename or "file.bin"),
-                caption=item.text or None, reply_markup=markup, reply_parameters=reply)
+                item.chat_id,
+                InputFile(item.attachment, filename=item.filename or "file.bin"),
+                caption=item.text or None,
+                reply_markup=markup,
+                reply_parameters=reply,
+            )
         else:
-            call = self.bot.send_message(item.chat_id, item.text, reply_markup=markup,
-                                         reply_parameters=reply)
+            call = self.bot.send_message(
+                item.chat_id, item.text, reply_markup=markup, reply_parameters=reply
+            )
         message = await _call(call)
         return int(message.message_id)
 
     async def answer_callback(self, callback_id: str, answer: CallbackAnswer) -> None:
-        await _call(self.bot.answer_callback_query(
-            callback_id, text=answer.text or None, show_alert=answer.alert))
+        await _call(
+            self.bot.answer_callback_query(
+                callback_id, text=answer.text or None, show_alert=answer.alert
+            )
+        )
 
     async def can_read_all(self, chat_id: int) -> bool:
         member = await _call(self.bot.get_chat_member(chat_id, self.bot.id))

@@ -46,8 +46,11 @@ class RateLimiter:
         window = self.chats.get(chat_id)
         if window is None:
             lim = self.limits
-            window = (Window(lim.group_per_minute, 60.0 + lim.margin) if chat_id < 0
-                      else Window(lim.private_per_second, 1.0 + lim.margin))
+            window = (
+                Window(lim.group_per_minute, 60.0 + lim.margin)
+                if chat_id < 0
+                else Window(lim.private_per_second, 1.0 + lim.margin)
+            )
             self.chats[chat_id] = window
         return window
 
@@ -67,7 +70,10 @@ class RateLimiter:
 
     def forget_idle(self, now: float) -> None:
         """Drop windows of chats quiet for a minute, so 300 groups cost little memory."""
-        for chat_id in [c for c, w in self.chats.items() if w.wait(now) == 0 and
-                        (not w.times or w.times[-1] < now - 61)]:
+        for chat_id in [
+            c
+            for c, w in self.chats.items()
+            if w.wait(now) == 0 and (not w.times or w.times[-1] < now - 61)
+        ]:
             del self.chats[chat_id]
             self.blocked_until.pop(chat_id, None)

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.ratelimit import Limits
 
+MAX_PORT = 65535
 TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 
 FLAGS = {
@@ -74,7 +75,7 @@ class Settings(BaseSettings):
     @classmethod
     def _listen(cls, value: str) -> str:
         host, _, port = value.rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not host or not port.isdigit() or not 0 < int(port) <= MAX_PORT:
             raise ValueError("must be host:port, e.g. 127.0.0.1:8081")
         return value
 
@@ -87,11 +88,13 @@ class Settings(BaseSettings):
 
     def limits(self) -> Limits:
         if self.send_limits == "off":
-            return Limits(per_second=1_000_000, group_per_minute=1_000_000,
-                          private_per_second=1_000_000)
+            return Limits(
+                per_second=1_000_000, group_per_minute=1_000_000, private_per_second=1_000_000
+            )
         overall, group, private = (float(x) for x in self.send_limits.split(","))
-        return Limits(per_second=int(overall), group_per_minute=int(group),
-                      private_per_second=int(private))
+        return Limits(
+            per_second=int(overall), group_per_minute=int(group), private_per_second=int(private)
+        )
 
     @property
     def token_value(self) -> str:
@@ -107,5 +110,6 @@ def load_settings(flags: dict[str, Any]) -> Settings:
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err["loc"] else "settings"
         message = str(err["msg"]).removeprefix("Value error, ")
-        raise SettingError(f"setting {FLAGS.get(name, name)} (GRIDBOT_{name.upper()}): "
-                           f"{message}") from exc
+        raise SettingError(
+            f"setting {FLAGS.get(name, name)} (GRIDBOT_{name.upper()}): {message}"
+        ) from exc

@@ -91,7 +91,7 @@ class ChatQueues:
             if not self._queues:
                 self._idle.set()
 
-    async def join(self, timeout: float) -> bool:  # noqa: ASYNC109
+    async def join(self, timeout: float) -> bool:
         """Wait until every queued update is handled; False if `timeout` passed first."""
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
@@ -131,7 +131,7 @@ class WebhookServer:
         log.info("webhook.listening", listen=self.listen, path=self.path,
                  secret=self.secret is not None)
 
-    async def stop(self, timeout: float) -> None:  # noqa: ASYNC109
+    async def stop(self, timeout: float) -> None:
         """Stop taking updates, then finish the ones in hand."""
         self.closing = True
         if self._runner is not None:

@@ -22,15 +22,23 @@ async def report_broadcasts(deps: Deps) -> None:
                 draft.status, draft.finished_at = "done", turn.now
                 lines = "".join(
                     turn.t("broadcast_failure_line", chat=chat, reason=reason)
-                    for chat, reason in (await uow.outbox.broadcast_failures(draft.id))
-                    [:FAILURES_LISTED]
+                    for chat, reason in (await uow.outbox.broadcast_failures(draft.id))[
+                        :FAILURES_LISTED
+                    ]
                 )
-                await turn.say(draft.chief_id, "broadcast_done", delivered=delivered,
-                               failed=failed, total=draft.total, failures=lines)
+                await turn.say(
+                    draft.chief_id,
+                    "broadcast_done",
+                    delivered=delivered,
+                    failed=failed,
+                    total=draft.total,
+                    failures=lines,
+                )
             elif draft.progress_at is None or turn.now - draft.progress_at >= PROGRESS_EVERY:
                 draft.progress_at = turn.now
-                await turn.say(draft.chief_id, "broadcast_progress", delivered=delivered,
-                               total=draft.total)
+                await turn.say(
+                    draft.chief_id, "broadcast_progress", delivered=delivered, total=draft.total
+                )
         await uow.commit()
     if turn.emitted:
         deps.wake_sender()

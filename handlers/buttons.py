@@ -17,6 +17,7 @@ from handlers.ticket_flow import change_ticket, sla_seconds
 from handlers.turn import PRIORITY_BROADCAST, Turn
 from storage.models import Station, Ticket
 
+DISSATISFIED = 3
 PATTERNS = {
     "rate": re.compile(r"^rate1:(\d{1,12}):(\d{1,6}):([123])$"),
     "follow_up": re.compile(r"^fu1:(\d{1,12}):(\d{1,6}):([sa])$"),
@@ -56,12 +57,21 @@ async def rate(turn: Turn, groups: tuple[str, ...]) -> CallbackAnswer:
         if ticket.rated_at is None or turn.now - ticket.rated_at > window:
             raise Alert("rate_locked")
         if ticket.rating == score:
-            return CallbackAnswer(t("rate_thanks", number=ticket.number,
-                                    rating=t(f"rating.{score}")))
+            return CallbackAnswer(
+                t("rate_thanks", number=ticket.number, rating=t(f"rating.{score}"))
+            )
     changed = ticket.rating is not None
-    await change_ticket(turn.uow, station, ticket, action="rated", actor_id=turn.sender_id,
-                        now=turn.now, rating=score, rated_at=turn.now)
-    if score == 3:
+    await change_ticket(
+        turn.uow,
+        station,
+        ticket,
+        action="rated",
+        actor_id=turn.sender_id,
+        now=turn.now,
+        rating=score,
+        rated_at=turn.now,
+    )
+    if score == DISSATISFIED:
         await reopen(turn, station, ticket, via="rating")
     key = "rate_changed" if changed else "rate_thanks"
     return CallbackAnswer(t(key, number=ticket.number, rating=t(f"rating.{score}")))
@@ -69,26 +79,45 @@ async def rate(turn: Turn, groups: tuple[str, ...]) -> CallbackAnswer:
 
 async def reopen(turn: Turn, station: Station, ticket: Ticket, *, via: str) -> None:
     """二次调解: back to the officer with a fresh SLA clock; group, officer and chief told."""
-    await change_ticket(turn.uow, station, ticket, action="reopened", actor_id=turn.sender_id,
-                        now=turn.now, status="reopened", taken_at=None, resolved_at=None,
-                        clock_started_at=turn.now, reopen_count=ticket.reopen_count + 1,
-                        follow_up_at=None, note=via)
+    await change_ticket(
+        turn.uow,
+        station,
+        ticket,
+        action="reopened",
+        actor_id=turn.sender_id,
+        now=turn.now,
+        status="reopened",
+        taken_at=None,
+        resolved_at=None,
+        clock_started_at=turn.now,
+        reopen_count=ticket.reopen_count + 1,
+        follow_up_at=None,
+        note=via,
+    )
     officer = await turn.person_name(ticket.officer_id)
     grid = await turn.grid_name(ticket.grid_id)
     if via == "rating":
         await turn.to_group_of(ticket, "group_reopened", officer=officer)
-        await turn.to_chiefs(station, "rate_reopened_chief", number=ticket.number, grid=grid,
-                             officer=officer)
+        await turn.to_chiefs(
+            station, "rate_reopened_chief", number=ticket.number, grid=grid, officer=officer
+        )
         if ticket.officer_id is not None:
-            await turn.say(ticket.officer_id, "rate_reopened_officer", ticket=ticket,
-                           number=ticket.number)
+            await turn.say(
+                ticket.officer_id, "rate_reopened_officer", ticket=ticket, number=ticket.number
+            )
     else:
         await turn.to_group_of(ticket, "follow_up_reopened", officer=officer)
-        await turn.to_chiefs(station, "follow_up_reopened_chief", number=ticket.number,
-                             grid=grid, officer=officer)
+        await turn.to_chiefs(
+            station, "follow_up_reopened_chief", number=ticket.number, grid=grid, officer=officer
+        )
         if ticket.officer_id is not None:
-            await turn.say(ticket.officer_id, "follow_up_reopened", ticket=ticket,
-                           number=ticket.number, officer=officer)
+            await turn.say(
+                ticket.officer_id,
+                "follow_up_reopened",
+                ticket=ticket,
+                number=ticket.number,
+                officer=officer,
+            )
 
 
 async def follow_up(turn: Turn, groups: tuple[str, ...]) -> CallbackAnswer:
@@ -100,15 +129,27 @@ async def follow_up(turn: Turn, groups: tuple[str, ...]) -> CallbackAnswer:
     if ticket.status not in ("resolved", "closed"):
         raise Alert("button_stale")
     answer = "solved" if groups[2] == "s" else "again"
-    await change_ticket(turn.uow, station, ticket, action="follow_up", actor_id=turn.sender_id,
-                        now=turn.now, follow_up_answer=answer,
-                        status="closed" if answer == "solved" else ticket.status,
-                        closed_at=turn.now if answer == "solved" else None)
+    await change_ticket(
+        turn.uow,
+        station,
+        ticket,
+        action="follow_up",
+        actor_id=turn.sender_id,
+        now=turn.now,
+        follow_up_answer=answer,
+        status="closed" if answer == "solved" else ticket.status,
+        closed_at=turn.now if answer == "solved" else None,
+    )
     if answer == "again":
         await reopen(turn, station, ticket, via="follow_up")
         ticket.follow_up_answer = None
-        return CallbackAnswer(turn.t("follow_up_reopened", number=ticket.number,
-                                     officer=await turn.person_name(ticket.officer_id)))
+        return CallbackAnswer(
+            turn.t(
+                "follow_up_reopened",
+                number=ticket.number,
+                officer=await turn.person_name(ticket.officer_id),
+            )
+        )
     return CallbackAnswer(turn.t("follow_up_thanks", number=ticket.number))
 
 
@@ -129,8 +170,11 @@ async def confirm_broadcast(turn: Turn, groups: tuple[str, ...]) -> CallbackAnsw
     draft.status, draft.total, draft.progress_at = "sending", len(chats), turn.now
     text = t("broadcast_text", station=station.name, text=draft.text)
     for chat in chats:
-        await turn.send(Outgoing(chat_id=chat.chat_id, text=text, priority=PRIORITY_BROADCAST,
-                                 broadcast_id=draft.id))
+        await turn.send(
+            Outgoing(
+                chat_id=chat.chat_id, text=text, priority=PRIORITY_BROADCAST, broadcast_id=draft.id
+            )
+        )
     await turn.say(draft.chief_id, "broadcast_started", count=len(chats))
     return CallbackAnswer(t("broadcast_started", count=len(chats)))
 
@@ -145,16 +189,21 @@ async def register_suggestion(turn: Turn, groups: tuple[str, ...]) -> CallbackAn
         raise Alert("button_stale")
     suggestion.status = "registered"
     reporter = await turn.uow.stations.person(suggestion.sender_id)
-    await report_ticket(turn, suggestion.text, source_message_id=suggestion.message_id,
-                        reporter_id=suggestion.sender_id,
-                        reporter_name=reporter.name if reporter else str(suggestion.sender_id))
+    await report_ticket(
+        turn,
+        suggestion.text,
+        source_message_id=suggestion.message_id,
+        reporter_id=suggestion.sender_id,
+        reporter_name=reporter.name if reporter else str(suggestion.sender_id),
+    )
     return CallbackAnswer(turn.t("intake_done"))
 
 
 async def to_department(turn: Turn, groups: tuple[str, ...]) -> CallbackAnswer:
     ticket, station = await _ticket_by_id(turn, groups[0])
-    roles = {r.role for r in await turn.uow.stations.roles(turn.sender_id)
-             if r.station_id == station.id}
+    roles = {
+        r.role for r in await turn.uow.stations.roles(turn.sender_id) if r.station_id == station.id
+    }
     turn.roles = roles
     if not turn.is_officer:
         raise Alert("refused_officer")

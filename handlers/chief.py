@@ -23,11 +23,16 @@ async def overdue(turn: Turn, _args: str) -> None:
     t = turn.t
     lines = [t("overdue_header", count=len(tickets))]
     for ticket in tickets:
-        lines.append(t("overdue_line", number=ticket.number,
-                       grid=await turn.grid_name(ticket.grid_id),
-                       officer=await turn.person_name(ticket.officer_id),
-                       level=t(f"level.{ticket.escalation_stage}"),
-                       age=age(turn.now - ticket.created_at, station.language)))
+        lines.append(  # noqa: PERF401 - awaits inside
+            t(
+                "overdue_line",
+                number=ticket.number,
+                grid=await turn.grid_name(ticket.grid_id),
+                officer=await turn.person_name(ticket.officer_id),
+                level=t(f"level.{ticket.escalation_stage}"),
+                age=age(turn.now - ticket.created_at, station.language),
+            )
+        )
     await answer_text(turn, "\n".join(lines))
 
 
@@ -45,17 +50,31 @@ async def assign(turn: Turn, args: str) -> None:
     status = "new" if ticket.status in ("new", "taken", "resolved", "closed") else ticket.status
     if ticket.status in ("resolved", "closed"):
         status = "reopened"
-    await change_ticket(turn.uow, station, ticket, action="assigned", actor_id=turn.sender_id,
-                        now=turn.now, officer_id=officer_id, status=status, taken_at=None,
-                        clock_started_at=turn.now)
+    await change_ticket(
+        turn.uow,
+        station,
+        ticket,
+        action="assigned",
+        actor_id=turn.sender_id,
+        now=turn.now,
+        officer_id=officer_id,
+        status=status,
+        taken_at=None,
+        clock_started_at=turn.now,
+    )
     name = await turn.person_name(officer_id)
     t = turn.t
-    await turn.say(officer_id, "assign_to_officer", ticket=ticket, number=number,
-                   grid=await turn.grid_name(ticket.grid_id),
-                   category=t.category(ticket.category), text=ticket.text)
+    await turn.say(
+        officer_id,
+        "assign_to_officer",
+        ticket=ticket,
+        number=number,
+        grid=await turn.grid_name(ticket.grid_id),
+        category=t.category(ticket.category),
+        text=ticket.text,
+    )
     if previous is not None and previous != officer_id:
-        await turn.say(previous, "assign_from_officer", ticket=ticket, number=number,
-                       officer=name)
+        await turn.say(previous, "assign_from_officer", ticket=ticket, number=number, officer=name)
     await turn.answer("assign_done", number=number, officer=name)
     await turn.to_group_of(ticket, "group_assigned", officer=name)
 
@@ -66,17 +85,26 @@ def today_bounds(now: datetime, zone: str) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-async def stats(turn: Turn, args: str) -> None:
+async def stats(turn: Turn, _args: str) -> None:
     station = turn.require_chief()
     start, end = today_bounds(turn.now, station.timezone)
     figures = await summary(turn.uow.session, station.id, start, end)
     sat = figures.satisfaction
-    await turn.answer("stats", period=turn.t("period_day"), start=start.strftime("%Y-%m-%d"),
-                      end=start.strftime("%Y-%m-%d"), new=figures.new, taken=figures.taken,
-                      resolved=figures.resolved, open=figures.open, overdue=figures.overdue,
-                      satisfaction="-" if sat is None else f"{sat:.0%}",
-                      r1=figures.ratings.get(1, 0), r2=figures.ratings.get(2, 0),
-                      r3=figures.ratings.get(3, 0))
+    await turn.answer(
+        "stats",
+        period=turn.t("period_day"),
+        start=start.strftime("%Y-%m-%d"),
+        end=start.strftime("%Y-%m-%d"),
+        new=figures.new,
+        taken=figures.taken,
+        resolved=figures.resolved,
+        open=figures.open,
+        overdue=figures.overdue,
+        satisfaction="-" if sat is None else f"{sat:.0%}",
+        r1=figures.ratings.get(1, 0),
+        r2=figures.ratings.get(2, 0),
+        r3=figures.ratings.get(3, 0),
+    )
 
 
 async def broadcast(turn: Turn, args: str) -> None:
@@ -87,14 +115,29 @@ async def broadcast(turn: Turn, args: str) -> None:
     groups = [g for g in await turn.uow.stations.bound_groups(station.id) if g.status == "active"]
     if not groups:
         raise Reply("broadcast_none")
-    draft = await turn.uow.add_broadcast(Broadcast(
-        station_id=station.id, chief_id=turn.sender_id, text=text, status="draft",
-        total=len(groups), created_at=turn.now,
-    ))
+    draft = await turn.uow.add_broadcast(
+        Broadcast(
+            station_id=station.id,
+            chief_id=turn.sender_id,
+            text=text,
+            status="draft",
+            total=len(groups),
+            created_at=turn.now,
+        )
+    )
     t = turn.t
-    buttons = ((Button(t("broadcast_yes"), f"bc1:{draft.id}:y"),
-                Button(t("broadcast_no"), f"bc1:{draft.id}:n")),)
+    buttons = (
+        (
+            Button(t("broadcast_yes"), f"bc1:{draft.id}:y"),
+            Button(t("broadcast_no"), f"bc1:{draft.id}:n"),
+        ),
+    )
     assert turn.event is not None
-    await turn.say(turn.event.chat.id, "broadcast_confirm", buttons=buttons, count=len(groups),
-                   text=text, reply_to=turn.event.message_id
-                   if turn.event.chat.kind == "group" else None)
+    await turn.say(
+        turn.event.chat.id,
+        "broadcast_confirm",
+        buttons=buttons,
+        count=len(groups),
+        text=text,
+        reply_to=turn.event.message_id if turn.event.chat.kind == "group" else None,
+    )

@@ -103,8 +103,12 @@ async def open_turn(uow: UnitOfWork, deps: Deps, event: Incoming) -> Turn:
     turn = Turn(uow=uow, deps=deps, event=event, now=deps.clock.now())
     private = event.chat.kind == "private"
     if event.sender.id:
-        await uow.stations.touch_person(event.sender.id, event.sender.name, event.sender.username,
-                                        private=private and event.kind == EventKind.MESSAGE)
+        await uow.stations.touch_person(
+            event.sender.id,
+            event.sender.name,
+            event.sender.username,
+            private=private and event.kind == EventKind.MESSAGE,
+        )
     if not private:
         ctx = await uow.stations.group(event.chat.id)
         if ctx is not None:
@@ -172,5 +176,10 @@ async def _report(turn: Turn, event: Incoming, text: str) -> None:
         raise Reply("group_not_bound")
     if not text.strip():
         raise Reply("report_empty")
-    await intake.report_ticket(turn, text, source_message_id=event.message_id,
-                               reporter_id=event.sender.id, reporter_name=event.sender.name)
+    await intake.report_ticket(
+        turn,
+        text,
+        source_message_id=event.message_id,
+        reporter_id=event.sender.id,
+        reporter_name=event.sender.name,
+    )

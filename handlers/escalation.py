@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 
 from handlers.deps import Deps
 from handlers.events import Button
 from handlers.ticket_flow import next_escalation, reschedule
-from handlers.timefmt import age
+from handlers.timefmt import age, shorten
 from handlers.turn import Turn
 from storage.models import Station, Ticket
 
@@ -39,14 +41,16 @@ async def _escalate(turn: Turn, ticket: Ticket) -> int:
         reschedule(ticket, station)
         return 0
     level = step[0]
-    first = await turn.uow.tickets.record_escalation(ticket.id, level, ticket.reopen_count,
-                                                     turn.now)
+    first = await turn.uow.tickets.record_escalation(
+        ticket.id, level, ticket.reopen_count, turn.now
+    )
     ticket.escalation_stage = level
     reschedule(ticket, station)
     if not first:
         return 0
-    await turn.uow.tickets.record_event(ticket, actor_id=None, action="escalated", at=turn.now,
-                                        after={"level": level})
+    await turn.uow.tickets.record_event(
+        ticket, actor_id=None, action="escalated", at=turn.now, after={"level": level}
+    )
     await _announce(turn, station, ticket, level)
     log.info("ticket.escalated", ticket=ticket.number, station=station.id, level=level)
     return 1
@@ -54,7 +58,7 @@ async def _escalate(turn: Turn, ticket: Ticket) -> int:
 
 async def _announce(turn: Turn, station: Station, ticket: Ticket, level: str) -> None:
     t = turn.t
-    values = {
+    values: dict[str, Any] = {
         "number": ticket.number,
         "grid": await turn.grid_name(ticket.grid_id),
         "level": t(f"level.{level}"),
@@ -83,8 +87,9 @@ async def send_follow_ups(deps: Deps, *, batch: int = 200) -> int:
             assert station is not None
             turn.station = station
             await _ask(turn, ticket)
-            await uow.tickets.record_event(ticket, actor_id=None, action="follow_up_sent",
-                                           at=turn.now)
+            await uow.tickets.record_event(
+                ticket, actor_id=None, action="follow_up_sent", at=turn.now
+            )
             sent += 1
         await uow.commit()
     if sent:
@@ -94,16 +99,33 @@ async def send_follow_ups(deps: Deps, *, batch: int = 200) -> int:
 
 async def _ask(turn: Turn, ticket: Ticket) -> None:
     t = turn.t
-    buttons = ((Button(t("follow_up_solved"), f"fu1:{ticket.id}:{ticket.reopen_count}:s"),
-                Button(t("follow_up_again"), f"fu1:{ticket.id}:{ticket.reopen_count}:a")),)
+    buttons = (
+        (
+            Button(t("follow_up_solved"), f"fu1:{ticket.id}:{ticket.reopen_count}:s"),
+            Button(t("follow_up_again"), f"fu1:{ticket.id}:{ticket.reopen_count}:a"),
+        ),
+    )
     reporter = await turn.uow.stations.person(ticket.reporter_id)
-    text = ticket.text if len(ticket.text) <= 40 else ticket.text[:39] + "…"
+    text = shorten(ticket.text)
     if reporter is not None and reporter.has_private_chat and not reporter.blocked:
-        await turn.say(reporter.id, "follow_up_prompt", buttons=buttons, ticket=ticket,
-                       number=ticket.number, text=text)
+        await turn.say(
+            reporter.id,
+            "follow_up_prompt",
+            buttons=buttons,
+            ticket=ticket,
+            number=ticket.number,
+            text=text,
+        )
         return
     chat_id = await turn.ticket_chat(ticket)
     if chat_id is not None:
         reply_to = ticket.source_message_id if chat_id == ticket.source_chat_id else None
-        await turn.say(chat_id, "follow_up_prompt", buttons=buttons, ticket=ticket,
-                       reply_to=reply_to, number=ticket.number, text=text)
+        await turn.say(
+            chat_id,
+            "follow_up_prompt",
+            buttons=buttons,
+            ticket=ticket,
+            reply_to=reply_to,
+            number=ticket.number,
+            text=text,
+        )

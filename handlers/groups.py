@@ -19,8 +19,9 @@ async def bind(turn: Turn, args: str) -> None:
     station = await turn.uow.stations.get(grid.station_id)
     assert station is not None
     turn.station = station
-    roles = {r.role for r in await turn.uow.stations.roles(turn.sender_id)
-             if r.station_id == station.id}
+    roles = {
+        r.role for r in await turn.uow.stations.roles(turn.sender_id) if r.station_id == station.id
+    }
     officers = await turn.uow.stations.officers_of_grid(grid.id)
     if "chief" not in roles and turn.sender_id not in {o.id for o in officers}:
         raise NotAllowed("bind_not_allowed")
@@ -74,8 +75,9 @@ async def chat_unreachable(turn: Turn, chat_id: int, status: str, reason: str) -
     if changed and ctx.station is not None:
         turn.station = ctx.station
         grid = ctx.grid.name if ctx.grid else "-"
-        await turn.to_chiefs(ctx.station, "group_removed_chief", title=ctx.chat.title or chat_id,
-                             grid=grid)
+        await turn.to_chiefs(
+            ctx.station, "group_removed_chief", title=ctx.chat.title or chat_id, grid=grid
+        )
 
 
 async def person_unreachable(turn: Turn, person_id: int, reason: str) -> None:
@@ -90,13 +92,18 @@ async def person_unreachable(turn: Turn, person_id: int, reason: str) -> None:
         station = await turn.uow.stations.get(role.station_id)
         if station is not None:
             turn.station = station
-            await turn.to_chiefs(station, "person_blocked_chief",
-                                 name=await turn.person_name(person_id), person_id=person_id)
+            await turn.to_chiefs(
+                station,
+                "person_blocked_chief",
+                name=await turn.person_name(person_id),
+                person_id=person_id,
+            )
 
 
 async def migrated(turn: Turn) -> None:
     event = turn.event
-    assert event is not None and event.migrate_to_chat_id is not None
+    assert event is not None
+    assert event.migrate_to_chat_id is not None
     new = await turn.uow.stations.migrate_group(event.chat.id, event.migrate_to_chat_id)
     await turn.uow.outbox.retarget(event.chat.id, event.migrate_to_chat_id)
     if new is not None and new.grid_id is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import timedelta
 
 from handlers.commands import strip_report_tags
@@ -30,32 +32,65 @@ async def report_ticket(
     officer = officers[0] if officers else None
     number = await turn.uow.stations.allocate_number(station.id)
     ticket = Ticket(
-        station_id=station.id, number=number, grid_id=grid.id, source_chat_id=group.chat_id,
-        source_message_id=source_message_id, reporter_id=reporter_id, text=body,
-        category=category, urgent=verdict.urgent, status="new",
-        officer_id=officer.id if officer else None, created_at=turn.now,
-        clock_started_at=turn.now, reopen_count=0,
+        station_id=station.id,
+        number=number,
+        grid_id=grid.id,
+        source_chat_id=group.chat_id,
+        source_message_id=source_message_id,
+        reporter_id=reporter_id,
+        text=body,
+        category=category,
+        urgent=verdict.urgent,
+        status="new",
+        officer_id=officer.id if officer else None,
+        created_at=turn.now,
+        clock_started_at=turn.now,
+        reopen_count=0,
     )
     reschedule(ticket, station)
     await turn.uow.tickets.add(ticket)
     await turn.uow.tickets.record_event(
-        ticket, actor_id=reporter_id, action="created", at=turn.now,
-        after={"status": "new", "category": category, "urgent": verdict.urgent,
-               "officer_id": ticket.officer_id},
+        ticket,
+        actor_id=reporter_id,
+        action="created",
+        at=turn.now,
+        after={
+            "status": "new",
+            "category": category,
+            "urgent": verdict.urgent,
+            "officer_id": ticket.officer_id,
+        },
     )
     t = turn.t
     officer_name = officer.name if officer else t("no_officer")
-    ack = ("report_ack_urgent" if ticket.urgent
-           else "report_ack_non_police" if category == "non_police" else "report_ack")
-    await turn.say(group.chat_id, ack, reply_to=source_message_id, ticket=ticket,
-                   priority=PRIORITY_REPLY, number=number, category=t.category(category),
-                   officer=officer_name)
-    details = {"number": number, "grid": grid.name, "category": t.category(category),
-               "text": body}
+    ack = (
+        "report_ack_urgent"
+        if ticket.urgent
+        else "report_ack_non_police"
+        if category == "non_police"
+        else "report_ack"
+    )
+    await turn.say(
+        group.chat_id,
+        ack,
+        reply_to=source_message_id,
+        ticket=ticket,
+        priority=PRIORITY_REPLY,
+        number=number,
+        category=t.category(category),
+        officer=officer_name,
+    )
+    details: dict[str, Any] = {"number": number, "grid": grid.name, "category": t.category(category), "text": body}
     if officer is not None:
-        await turn.say(officer.id, "officer_new_ticket", ticket=ticket, priority=PRIORITY_REPLY,
-                       urgent=t("urgent_mark") if ticket.urgent else "",
-                       reporter=reporter_name, **details)
+        await turn.say(
+            officer.id,
+            "officer_new_ticket",
+            ticket=ticket,
+            priority=PRIORITY_REPLY,
+            urgent=t("urgent_mark") if ticket.urgent else "",
+            reporter=reporter_name,
+            **details,
+        )
         if category == "non_police":
             await offer_departments(turn, ticket, officer.id)
     if ticket.urgent:
@@ -73,8 +108,9 @@ async def offer_departments(turn: Turn, ticket: Ticket, officer_id: int) -> None
         (Button(turn.t("department_button", name=d.name), f"xf1:{ticket.id}:{d.id}"),)
         for d in departments
     )
-    await turn.say(officer_id, "offer_department", buttons=rows, ticket=ticket,
-                   number=ticket.number)
+    await turn.say(
+        officer_id, "offer_department", buttons=rows, ticket=ticket, number=ticket.number
+    )
 
 
 async def edit_report(turn: Turn, message_id: int, text: str) -> None:
@@ -87,16 +123,29 @@ async def edit_report(turn: Turn, message_id: int, text: str) -> None:
     body = strip_report_tags(text, turn.deps.bot.username)
     if not body or body == ticket.text:
         return
-    await change_ticket(turn.uow, turn.station, ticket, action="edited",
-                        actor_id=turn.sender_id, now=turn.now, text=body)
+    await change_ticket(
+        turn.uow,
+        turn.station,
+        ticket,
+        action="edited",
+        actor_id=turn.sender_id,
+        now=turn.now,
+        text=body,
+    )
     if ticket.officer_id is not None:
-        await turn.say(ticket.officer_id, "officer_ticket_edited", ticket=ticket,
-                       number=ticket.number, text=body)
+        await turn.say(
+            ticket.officer_id,
+            "officer_ticket_edited",
+            ticket=ticket,
+            number=ticket.number,
+            text=body,
+        )
 
 
 async def suggest_or_register(turn: Turn, text: str) -> None:
     """An untagged message that looks like a report: offer a button, or register it."""
-    assert turn.event is not None and turn.station is not None
+    assert turn.event is not None
+    assert turn.station is not None
     mode = turn.station.intake
     if mode == "off" or turn.grid is None:
         return
@@ -105,16 +154,32 @@ async def suggest_or_register(turn: Turn, text: str) -> None:
         return
     event = turn.event
     if mode == "auto":
-        await report_ticket(turn, text, source_message_id=event.message_id,
-                            reporter_id=event.sender.id, reporter_name=event.sender.name)
+        await report_ticket(
+            turn,
+            text,
+            source_message_id=event.message_id,
+            reporter_id=event.sender.id,
+            reporter_name=event.sender.name,
+        )
         return
-    suggestion = await turn.uow.add_suggestion(IntakeSuggestion(
-        chat_id=event.chat.id, message_id=event.message_id, sender_id=event.sender.id,
-        text=text, status="open", created_at=turn.now,
-    ))
+    suggestion = await turn.uow.add_suggestion(
+        IntakeSuggestion(
+            chat_id=event.chat.id,
+            message_id=event.message_id,
+            sender_id=event.sender.id,
+            text=text,
+            status="open",
+            created_at=turn.now,
+        )
+    )
     button = Button(turn.t("intake_button"), f"in1:{suggestion.id}")
-    await turn.say(event.chat.id, "intake_suggest", reply_to=event.message_id,
-                   buttons=((button,),), priority=PRIORITY_REPLY)
+    await turn.say(
+        event.chat.id,
+        "intake_suggest",
+        reply_to=event.message_id,
+        buttons=((button,),),
+        priority=PRIORITY_REPLY,
+    )
 
 
 def follow_up_due(turn: Turn, ticket: Ticket) -> None:

@@ -27,8 +27,9 @@ def render_chart(report: Report, period: Period, t: Texts, *, current: bool = Fa
     fig = Figure(figsize=(11, 5.5), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     font = cjk_font()
-    fig.suptitle(heading("report.title", report, period, t, current=current),
-                 fontproperties=cjk_font(14))
+    fig.suptitle(
+        heading("report.title", report, period, t, current=current), fontproperties=cjk_font(14)
+    )
     left, right = fig.subplots(1, 2)
     _grids(left, [r for r in report.grids if r.key is not None or r.counts.new], t, font)
     _officers(right, [r for r in report.officers if r.key is not None], t, font)
@@ -45,8 +46,15 @@ def _labels(ax: Axes, labels: list[str], font: FontProperties | None) -> None:
 
 
 def _empty(ax: Axes, t: Texts, font: FontProperties | None) -> None:
-    ax.text(0.5, 0.5, t("report.chart_empty"), ha="center", va="center",
-            transform=ax.transAxes, fontproperties=font)
+    ax.text(
+        0.5,
+        0.5,
+        t("report.chart_empty"),
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        fontproperties=font,
+    )
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -56,12 +64,18 @@ def _grids(ax: Axes, rows: list[Row], t: Texts, font: FontProperties | None) -> 
     if not rows:
         _empty(ax, t, font)
         return
-    series = (("label_new", [r.counts.new for r in rows]),
-              ("label_resolved", [r.counts.resolved for r in rows]),
-              ("label_open", [r.counts.open for r in rows]))
+    series = (
+        ("label_new", [r.counts.new for r in rows]),
+        ("label_resolved", [r.counts.resolved for r in rows]),
+        ("label_open", [r.counts.open for r in rows]),
+    )
     for i, (key, values) in enumerate(series):
-        ax.bar([x + (i - 1) * WIDTH for x in range(len(rows))], values, WIDTH,
-               label=t(f"report.{key}"))
+        ax.bar(
+            [x + (i - 1) * WIDTH for x in range(len(rows))],
+            values,
+            WIDTH,
+            label=t(f"report.{key}"),
+        )
     _labels(ax, [r.label or t("report.unassigned") for r in rows], font)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(prop=font)
@@ -72,11 +86,17 @@ def _officers(ax: Axes, rows: list[Row], t: Texts, font: FontProperties | None) 
     if not rows:
         _empty(ax, t, font)
         return
-    series = (("label_resolution", [100 * (r.counts.resolution_rate or 0) for r in rows]),
-              ("label_satisfaction", [100 * (r.counts.satisfaction or 0) for r in rows]))
+    series = (
+        ("label_resolution", [100 * (r.counts.resolution_rate or 0) for r in rows]),
+        ("label_satisfaction", [100 * (r.counts.satisfaction or 0) for r in rows]),
+    )
     for i, (key, values) in enumerate(series):
-        ax.bar([x + (i - 0.5) * WIDTH for x in range(len(rows))], values, WIDTH,
-               label=t(f"report.{key}"))
+        ax.bar(
+            [x + (i - 0.5) * WIDTH for x in range(len(rows))],
+            values,
+            WIDTH,
+            label=t(f"report.{key}"),
+        )
     _labels(ax, [r.label for r in rows], font)
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")

@@ -13,11 +13,27 @@ log = structlog.get_logger("gridbot.reports")
 
 SHIPPED = Path(__file__).parent / "fonts"
 # Simplified Chinese faces first; the others still carry the common hanzi.
-FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-            "Noto Sans SC", "Droid Sans Fallback", "Noto Sans CJK JP", "Noto Serif CJK SC",
-            "AR PL UMing CN")
-FILE_HINTS = ("notosanscjk", "sourcehansans", "wqy-microhei", "wqy-zenhei", "notosanssc",
-              "droidsansfallback", "notoserifcjk", "uming")
+FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans SC",
+    "Droid Sans Fallback",
+    "Noto Sans CJK JP",
+    "Noto Serif CJK SC",
+    "AR PL UMing CN",
+)
+FILE_HINTS = (
+    "notosanscjk",
+    "sourcehansans",
+    "wqy-microhei",
+    "wqy-zenhei",
+    "notosanssc",
+    "droidsansfallback",
+    "notoserifcjk",
+    "uming",
+)
 
 
 @cache

@@ -34,8 +34,13 @@ def containing(kind: PeriodKind, day: date, zone: str) -> Period:
     else:
         first = day.replace(day=1)
         after = (first + timedelta(days=32)).replace(day=1)
-    return Period(kind, first, after - timedelta(days=1), local_midnight(first, zone),
-                  local_midnight(after, zone))
+    return Period(
+        kind,
+        first,
+        after - timedelta(days=1),
+        local_midnight(first, zone),
+        local_midnight(after, zone),
+    )
 
 
 def local_today(now: datetime, zone: str) -> date:
@@ -55,7 +60,15 @@ def so_far(kind: PeriodKind, now: datetime, zone: str) -> Period:
 
 
 def parse_kind(text: str) -> PeriodKind | None:
-    aliases: dict[str, PeriodKind] = {"day": "day", "日": "day", "今日": "day", "week": "week",
-                                      "周": "week", "本周": "week", "month": "month",
-                                      "月": "month", "本月": "month"}
+    aliases: dict[str, PeriodKind] = {
+        "day": "day",
+        "日": "day",
+        "今日": "day",
+        "week": "week",
+        "周": "week",
+        "本周": "week",
+        "month": "month",
+        "月": "month",
+        "本月": "month",
+    }
     return aliases.get(text.strip().lower())

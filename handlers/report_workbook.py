@@ -30,8 +30,12 @@ def render_workbook(report: Report, period: Period, t: Texts, *, current: bool =
     summary.title = t("report.sheet_summary")
     _summary(summary, report, period, t, current)
     _table(book.create_sheet(t("report.sheet_grids")), t("report.label_grid"), report.grids, t)
-    _table(book.create_sheet(t("report.sheet_officers")), t("report.label_officer"),
-           report.officers, t)
+    _table(
+        book.create_sheet(t("report.sheet_officers")),
+        t("report.label_officer"),
+        report.officers,
+        t,
+    )
     _board(book.create_sheet(t("report.sheet_board")), report, t)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -51,11 +55,15 @@ def _summary(sheet: Worksheet, report: Report, period: Period, t: Texts, current
     _header(sheet, [t("report.label_metric"), t("report.label_value")])
     rows: list[tuple[str, Any]] = [
         ("label_station", report.station_name),
-        ("label_period", f"{period_name(period, t, current=current)} "
-                         f"{period.first_day.isoformat()} ~ {period.last_day.isoformat()}"),
+        (
+            "label_period",
+            f"{period_name(period, t, current=current)} "
+            f"{period.first_day.isoformat()} ~ {period.last_day.isoformat()}",
+        ),
         *((f"label_{name}", getattr(c, name)) for name in COUNT_COLUMNS),
         ("label_resolution", c.resolution_rate),
-        ("label_take_p50", _minutes(d.take_p50)), ("label_take_p90", _minutes(d.take_p90)),
+        ("label_take_p50", _minutes(d.take_p50)),
+        ("label_take_p90", _minutes(d.take_p90)),
         ("label_resolve_p50", _minutes(d.resolve_p50)),
         ("label_resolve_p90", _minutes(d.resolve_p90)),
         ("label_rated", c.rated),
@@ -71,14 +79,23 @@ def _summary(sheet: Worksheet, report: Report, period: Period, t: Texts, current
 
 
 def _counts_row(counts: Counts) -> list[Any]:
-    return [*(getattr(counts, n) for n in COUNT_COLUMNS), counts.resolution_rate, counts.rated,
-            *(getattr(counts, n) for n in RATING_COLUMNS), counts.satisfaction]
+    return [
+        *(getattr(counts, n) for n in COUNT_COLUMNS),
+        counts.resolution_rate,
+        counts.rated,
+        *(getattr(counts, n) for n in RATING_COLUMNS),
+        counts.satisfaction,
+    ]
 
 
 def _counts_header(t: Texts) -> list[str]:
-    return [*(t(f"report.label_{n}") for n in COUNT_COLUMNS), t("report.label_resolution"),
-            t("report.label_rated"), *(t(f"report.label_{n}") for n in RATING_COLUMNS),
-            t("report.label_satisfaction")]
+    return [
+        *(t(f"report.label_{n}") for n in COUNT_COLUMNS),
+        t("report.label_resolution"),
+        t("report.label_rated"),
+        *(t(f"report.label_{n}") for n in RATING_COLUMNS),
+        t("report.label_satisfaction"),
+    ]
 
 
 def _table(sheet: Worksheet, first: str, rows: list[Row], t: Texts) -> None:
@@ -92,16 +109,31 @@ def _table(sheet: Worksheet, first: str, rows: list[Row], t: Texts) -> None:
 
 
 def _board(sheet: Worksheet, report: Report, t: Texts) -> None:
-    _header(sheet, [t("report.label_list"), t("report.label_officer"),
-                    t("report.label_resolution"), t("report.label_satisfaction"),
-                    t("report.label_resolved"), t("report.label_overdue"),
-                    t("report.label_dissatisfied")])
+    _header(
+        sheet,
+        [
+            t("report.label_list"),
+            t("report.label_officer"),
+            t("report.label_resolution"),
+            t("report.label_satisfaction"),
+            t("report.label_resolved"),
+            t("report.label_overdue"),
+            t("report.label_dissatisfied"),
+        ],
+    )
     for key, entries in (("list_red", report.red), ("list_black", report.black)):
         for e in entries:
-            sheet.append([t(f"report.{key}"), e.name, e.counts.resolution_rate,
-                          e.counts.satisfaction, e.counts.resolved,
-                          numbers(e.overdue_numbers, t) or None,
-                          numbers(e.dissatisfied_numbers, t) or None])
+            sheet.append(
+                [
+                    t(f"report.{key}"),
+                    e.name,
+                    e.counts.resolution_rate,
+                    e.counts.satisfaction,
+                    e.counts.resolved,
+                    numbers(e.overdue_numbers, t) or None,
+                    numbers(e.dissatisfied_numbers, t) or None,
+                ]
+            )
             for col in (3, 4):
                 sheet.cell(sheet.max_row, col).number_format = PERCENT
     sheet.column_dimensions["B"].width = 16

@@ -11,9 +11,13 @@ async def status(turn: Turn, args: str) -> None:
     if args.strip():
         number, _ = number_arg("status", args)
         ticket = await turn.ticket(number, lock=False)
-        await turn.answer("status_detail", number=number, status=t.status(ticket.status),
-                          category=t.category(ticket.category),
-                          officer=await turn.person_name(ticket.officer_id))
+        await turn.answer(
+            "status_detail",
+            number=number,
+            status=t.status(ticket.status),
+            category=t.category(ticket.category),
+            officer=await turn.person_name(ticket.officer_id),
+        )
         return
     if turn.station is None:
         await turn.answer("status_none")

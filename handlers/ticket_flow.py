@@ -9,13 +9,28 @@ from storage.models import Station, Ticket
 from storage.uow import UnitOfWork
 
 OPEN = ("new", "taken", "reopened")
-AUDITED = ("status", "officer_id", "text", "category", "urgent", "rating", "department",
-           "follow_up_answer", "grid_id")
+AUDITED = (
+    "status",
+    "officer_id",
+    "text",
+    "category",
+    "urgent",
+    "rating",
+    "department",
+    "follow_up_answer",
+    "grid_id",
+)
 
 
 def sla_seconds(station: Station, name: str) -> int:
-    defaults = {"accept": 1800, "resolve": 86400, "urgent_accept": 300, "follow_up": 259200,
-                "sweep": 60, "rating_change": 600}
+    defaults = {
+        "accept": 1800,
+        "resolve": 86400,
+        "urgent_accept": 300,
+        "follow_up": 259200,
+        "sweep": 60,
+        "rating_change": 600,
+    }
     return int((station.sla or {}).get(name, defaults[name]))
 
 
@@ -67,6 +82,12 @@ async def change_ticket(
         ticket.escalation_stage = None
         reschedule(ticket, station)
     await uow.tickets.record_event(
-        ticket, actor_id=actor_id, action=action, at=now, before=before, after=after,
-        note=note, internal=internal,
+        ticket,
+        actor_id=actor_id,
+        action=action,
+        at=now,
+        before=before,
+        after=after,
+        note=note,
+        internal=internal,
     )

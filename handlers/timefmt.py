@@ -19,3 +19,11 @@ def age(delta: timedelta, lang: str) -> str:
         return " ".join(p for p in parts if p) if minutes else "<1m"
     parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{mins}分钟"]
     return "".join(p for p in parts if p) if minutes else "不到1分钟"
+
+
+PREVIEW = 40
+
+
+def shorten(text: str, size: int = PREVIEW) -> str:
+    """A one-line preview of a ticket's text for lists and prompts."""
+    return text if len(text) <= size else text[: size - 1] + "…"

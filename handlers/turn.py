@@ -126,7 +126,9 @@ class Turn:
         """Answer the sender where they wrote; in a group as a reply to their message."""
         assert self.event is not None
         chat = self.event.chat
-        reply_to = self.event.message_id if chat.kind == "group" and self.event.message_id else None
+        reply_to = (
+            self.event.message_id if chat.kind == "group" and self.event.message_id else None
+        )
         await self.say(chat.id, key, reply_to=reply_to, priority=PRIORITY_REPLY, **values)
 
     async def to_group_of(self, ticket: Ticket, key: str, **values: Any) -> None:

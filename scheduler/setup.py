@@ -27,15 +27,33 @@ def _guarded(job: Job, deps: Deps) -> Callable[[], Awaitable[None]]:
     return run
 
 
-def build_scheduler(deps: Deps, *, sweep_seconds: float, timezone: str = "UTC") -> AsyncIOScheduler:
+def build_scheduler(
+    deps: Deps, *, sweep_seconds: float, timezone: str = "UTC"
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=timezone)
     every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
-    scheduler.add_job(_guarded(jobs.escalations, deps), "interval", seconds=sweep_seconds,
-                      id="escalations", **every)
-    scheduler.add_job(_guarded(jobs.follow_ups, deps), "interval", seconds=sweep_seconds,
-                      id="follow_ups", **every)
-    scheduler.add_job(_guarded(jobs.broadcasts, deps), "interval", seconds=2,
-                      id="broadcasts", **every)
-    scheduler.add_job(_guarded(jobs.prune_processed_updates, deps), "interval", hours=6,
-                      id="prune_updates", **every)
+    scheduler.add_job(
+        _guarded(jobs.escalations, deps),
+        "interval",
+        seconds=sweep_seconds,
+        id="escalations",
+        **every,
+    )
+    scheduler.add_job(
+        _guarded(jobs.follow_ups, deps),
+        "interval",
+        seconds=sweep_seconds,
+        id="follow_ups",
+        **every,
+    )
+    scheduler.add_job(
+        _guarded(jobs.broadcasts, deps), "interval", seconds=2, id="broadcasts", **every
+    )
+    scheduler.add_job(
+        _guarded(jobs.prune_processed_updates, deps),
+        "interval",
+        hours=6,
+        id="prune_updates",
+        **every,
+    )
     return scheduler

@@ -17,8 +17,12 @@ LEADER_KEY = 827362  # 827361 is the migration lock (storage/migrate.py)
 OUTBOX_CHANNEL = "gridbot_outbox"
 CALL_TIMEOUT = 5.0
 # The server notices a vanished client (power loss, partition) within about 25 s.
-KEEPALIVE = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5",
-             "tcp_keepalives_count": "3", "application_name": "gridbot-leader"}
+KEEPALIVE = {
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+    "application_name": "gridbot-leader",
+}
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -44,8 +48,12 @@ class AdvisoryLock:
                 if self.held:
                     await asyncio.wait_for(conn.fetchval("SELECT 1"), CALL_TIMEOUT)
                 else:
-                    self.held = bool(await asyncio.wait_for(
-                        conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key), CALL_TIMEOUT))
+                    self.held = bool(
+                        await asyncio.wait_for(
+                            conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key),
+                            CALL_TIMEOUT,
+                        )
+                    )
             except Exception as exc:
                 log.warning("lock.check_failed", key=self.key, error=repr(exc))
                 await self._drop()
@@ -55,8 +63,9 @@ class AdvisoryLock:
         async with self._mutex:
             try:
                 conn = await self._connection()
-                await asyncio.wait_for(conn.execute("SELECT pg_notify($1, '')", channel),
-                                       CALL_TIMEOUT)
+                await asyncio.wait_for(
+                    conn.execute("SELECT pg_notify($1, '')", channel), CALL_TIMEOUT
+                )
             except Exception as exc:
                 log.warning("lock.notify_failed", error=repr(exc))
                 await self._drop()
@@ -73,7 +82,8 @@ class AdvisoryLock:
         if self._conn is None or self._conn.is_closed():
             self.held = False
             self._conn = await asyncio.wait_for(
-                asyncpg.connect(self.dsn, server_settings=KEEPALIVE), CALL_TIMEOUT)
+                asyncpg.connect(self.dsn, server_settings=KEEPALIVE), CALL_TIMEOUT
+            )
             for channel, callback in self._listeners.items():
                 await self._conn.add_listener(channel, _adapter(callback))
         return self._conn

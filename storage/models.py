@@ -1,4 +1,4 @@
-"""SQLAlchemy models: the station, its grids and people, tickets, their audit trail and the outbox."""
+"""SQLAlchemy models: station, grids, people, tickets, their audit trail and the outbox."""
 
 from __future__ import annotations
 
@@ -42,14 +42,14 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -231,7 +231,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(16), default="text")
     text: Mapped[str] = mapped_column(Text, default="")
     reply_to: Mapped[int | None] = mapped_column(BigInteger)
-    buttons: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    buttons: Mapped[list[list[list[str]]]] = mapped_column(JSON, default=list)
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     filename: Mapped[str | None] = mapped_column(String(255))
     # Lower sends first: acknowledgements before broadcasts.

@@ -129,16 +129,30 @@ async def build_report(
     totals = _sum(cells.values())
     by_grid = {g: _sum(c for (cg, _), c in cells.items() if cg == g) for g, _ in cells}
     by_officer = {o: _sum(c for (_, co), c in cells.items() if co == o) for _, o in cells}
-    grids = [Row(gid, f"{code} {name}", by_grid.pop(gid, Counts()))
-             for gid, code, name in await q.grids()]
+    grids = [
+        Row(gid, f"{code} {name}", by_grid.pop(gid, Counts()))
+        for gid, code, name in await q.grids()
+    ]
     grids += [Row(k, "", c) for k, c in by_grid.items()]
     names = await q.officer_names()
     keys = list(names) + [k for k in by_officer if k not in names]
-    officers = [Row(k, names.get(k, str(k) if k is not None else ""),
-                    by_officer.get(k, Counts())) for k in keys]
+    officers = [
+        Row(k, names.get(k, str(k) if k is not None else ""), by_officer.get(k, Counts()))
+        for k in keys
+    ]
     red, black = _board(officers, await q.overdue_numbers(), await q.dissatisfied_numbers())
-    return Report(station.id, station.name, start, end, totals, await q.durations(),
-                  grids, officers, red, black)
+    return Report(
+        station.id,
+        station.name,
+        start,
+        end,
+        totals,
+        await q.durations(),
+        grids,
+        officers,
+        red,
+        black,
+    )
 
 
 def _sum(items: Iterable[Counts]) -> Counts:
@@ -154,28 +168,42 @@ def _board(
 ) -> tuple[list[BoardEntry], list[BoardEntry]]:
     """红黑榜: black = most overdue + dissatisfied tickets; red = best rates among the rest."""
     entries = [
-        BoardEntry(row.key, row.label, row.counts, tuple(overdue.get(row.key, ())),
-                   tuple(dissatisfied.get(row.key, ())))
-        for row in officers if row.key is not None
+        BoardEntry(
+            row.key,
+            row.label,
+            row.counts,
+            tuple(overdue.get(row.key, ())),
+            tuple(dissatisfied.get(row.key, ())),
+        )
+        for row in officers
+        if row.key is not None
     ]
     black = sorted(
         (e for e in entries if e.overdue_numbers or e.dissatisfied_numbers),
         key=lambda e: (-(len(e.overdue_numbers) + len(e.dissatisfied_numbers)), e.officer_id),
     )[:BOARD_SIZE]
     flagged = {e.officer_id for e in black}
-    active = [e for e in entries
-              if e.officer_id not in flagged and (e.counts.new or e.counts.resolved)]
-    red = sorted(active, key=lambda e: (
-        -(e.counts.resolution_rate or 0.0), -(e.counts.satisfaction or 0.0),
-        -e.counts.resolved, e.officer_id))[:BOARD_SIZE]
+    active = [
+        e for e in entries if e.officer_id not in flagged and (e.counts.new or e.counts.resolved)
+    ]
+    red = sorted(
+        active,
+        key=lambda e: (
+            -(e.counts.resolution_rate or 0.0),
+            -(e.counts.satisfaction or 0.0),
+            -e.counts.resolved,
+            e.officer_id,
+        ),
+    )[:BOARD_SIZE]
     return red, black
 
 
 class _Queries:
     """The SQL behind one report; `key` groups by station (a literal), grid or officer."""
 
-    def __init__(self, session: AsyncSession, station_id: int, start: datetime,
-                 end: datetime) -> None:
+    def __init__(
+        self, session: AsyncSession, station_id: int, start: datetime, end: datetime
+    ) -> None:
         self.session, self.station_id, self.start, self.end = session, station_id, start, end
         self.dialect = session.bind.dialect.name if session.bind else "sqlite"
 
@@ -186,8 +214,11 @@ class _Queries:
         return and_(Ticket.status.in_(DONE_STATES), Ticket.resolved_at < self.end)
 
     def _unsettled(self) -> ColumnElement[bool]:
-        return or_(Ticket.status.not_in(DONE_STATES), Ticket.resolved_at.is_(None),
-                   Ticket.resolved_at >= self.end)
+        return or_(
+            Ticket.status.not_in(DONE_STATES),
+            Ticket.resolved_at.is_(None),
+            Ticket.resolved_at >= self.end,
+        )
 
     def _history(self, tickets: ColumnElement[bool]) -> Any:
         """Per ticket matching `tickets`: its latest events of each kind before `end`."""
@@ -196,41 +227,57 @@ class _Queries:
             return func.max(case((TicketEvent.action.in_(actions), TicketEvent.at)))
 
         return (
-            select(TicketEvent.ticket_id.label("ticket_id"),
-                   last("resolved").label("resolved"), last("reopened").label("reopened"),
-                   last("escalated").label("escalated"), last(*SLA_RESETS).label("reset"))
-            .where(TicketEvent.ticket_id.in_(select(Ticket.id).where(tickets)),
-                   TicketEvent.at < self.end,
-                   TicketEvent.action.in_(("resolved", "reopened", "escalated", *SLA_RESETS)))
+            select(
+                TicketEvent.ticket_id.label("ticket_id"),
+                last("resolved").label("resolved"),
+                last("reopened").label("reopened"),
+                last("escalated").label("escalated"),
+                last(*SLA_RESETS).label("reset"),
+            )
+            .where(
+                TicketEvent.ticket_id.in_(select(Ticket.id).where(tickets)),
+                TicketEvent.at < self.end,
+                TicketEvent.action.in_(("resolved", "reopened", "escalated", *SLA_RESETS)),
+            )
             .group_by(TicketEvent.ticket_id)
             .subquery()
         )
 
     @staticmethod
     def _resolved_by_history(h: Any) -> ColumnElement[bool]:
-        return and_(h.c.resolved.is_not(None),
-                    or_(h.c.reopened.is_(None), h.c.resolved >= h.c.reopened))
+        return and_(
+            h.c.resolved.is_not(None), or_(h.c.reopened.is_(None), h.c.resolved >= h.c.reopened)
+        )
 
     @staticmethod
     def _overdue(h: Any) -> ColumnElement[int]:
-        late = and_(h.c.escalated.is_not(None),
-                    or_(h.c.reset.is_(None), h.c.escalated > h.c.reset))
+        late = and_(
+            h.c.escalated.is_not(None), or_(h.c.reset.is_(None), h.c.escalated > h.c.reset)
+        )
         return case((late, 1), else_=0)
 
     def _backlog(self) -> tuple[Any, ColumnElement[bool]]:
         """(history subquery, condition): tickets open at `end`; join Ticket to the history."""
-        existing = and_(Ticket.station_id == self.station_id, Ticket.created_at < self.end,
-                        self._unsettled())
+        existing = and_(
+            Ticket.station_id == self.station_id, Ticket.created_at < self.end, self._unsettled()
+        )
         h = self._history(existing)
         return h, and_(existing, not_(func.coalesce(self._resolved_by_history(h), False)))
 
     def _created_in_period(self) -> ColumnElement[bool]:
-        return and_(Ticket.station_id == self.station_id, Ticket.created_at >= self.start,
-                    Ticket.created_at < self.end)
+        return and_(
+            Ticket.station_id == self.station_id,
+            Ticket.created_at >= self.start,
+            Ticket.created_at < self.end,
+        )
 
     def _event_in_period(self, *actions: str) -> ColumnElement[bool]:
-        return and_(Ticket.station_id == self.station_id, TicketEvent.action.in_(actions),
-                    TicketEvent.at >= self.start, TicketEvent.at < self.end)
+        return and_(
+            Ticket.station_id == self.station_id,
+            TicketEvent.action.in_(actions),
+            TicketEvent.at >= self.start,
+            TicketEvent.at < self.end,
+        )
 
     async def _rows(self, stmt: Any) -> list[Any]:
         return list((await self.session.execute(stmt)).all())
@@ -247,23 +294,30 @@ class _Queries:
 
         h = self._history(and_(self._created_in_period(), self._unsettled()))
         done = case((self._settled(), 1), (self._resolved_by_history(h), 1), else_=0)
-        cohort = (select(*key, func.count(), func.sum(done))
-                  .outerjoin(h, h.c.ticket_id == Ticket.id)
-                  .where(self._created_in_period()).group_by(*key))
+        cohort = (
+            select(*key, func.count(), func.sum(done))
+            .outerjoin(h, h.c.ticket_id == Ticket.id)
+            .where(self._created_in_period())
+            .group_by(*key)
+        )
         for g, o, new, resolved in await self._rows(cohort):
             add(g, o, "new", new)
             add(g, o, "resolved_of_new", resolved)
-        events = (select(*key, TicketEvent.action,
-                         func.count(func.distinct(TicketEvent.ticket_id)))
-                  .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                  .where(self._event_in_period(*COUNTED_EVENTS))
-                  .group_by(*key, TicketEvent.action))
+        events = (
+            select(*key, TicketEvent.action, func.count(func.distinct(TicketEvent.ticket_id)))
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(self._event_in_period(*COUNTED_EVENTS))
+            .group_by(*key, TicketEvent.action)
+        )
         for g, o, action, n in await self._rows(events):
             add(g, o, action, n)
         b, open_at_end = self._backlog()
-        backlog = (select(*key, func.count(), func.sum(self._overdue(b)))
-                   .outerjoin(b, b.c.ticket_id == Ticket.id)
-                   .where(open_at_end).group_by(*key))
+        backlog = (
+            select(*key, func.count(), func.sum(self._overdue(b)))
+            .outerjoin(b, b.c.ticket_id == Ticket.id)
+            .where(open_at_end)
+            .group_by(*key)
+        )
         for g, o, n, late in await self._rows(backlog):
             add(g, o, "open", n)
             add(g, o, "overdue", late)
@@ -271,8 +325,9 @@ class _Queries:
             name = {1: "satisfied", 2: "basically", DISSATISFIED: "dissatisfied"}.get(score)
             if name:
                 add(g, o, name, n)
-        return {k: replace(Counts(), **{n: max(0, v) for n, v in d.items()})
-                for k, d in acc.items()}
+        return {
+            k: replace(Counts(), **{n: max(0, v) for n, v in d.items()}) for k, d in acc.items()
+        }
 
     async def _ratings(self) -> list[tuple[Key, Key, int, int]]:
         """Each rating given counts +1; a change (before.rating set) takes back the old one."""
@@ -280,32 +335,47 @@ class _Queries:
         for side, sign in ((TicketEvent.after, 1), (TicketEvent.before, -1)):
             # A subquery, so GROUP BY names a column: PostgreSQL would not match two
             # separately bound JSON paths as one expression.
-            inner = (select(Ticket.grid_id.label("g"), Ticket.officer_id.label("o"),
-                            side["rating"].as_integer().label("score"))
-                     .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                     .where(self._event_in_period("rated")).subquery())
-            stmt = (select(inner.c.g, inner.c.o, inner.c.score, func.count())
-                    .where(inner.c.score.is_not(None))
-                    .group_by(inner.c.g, inner.c.o, inner.c.score))
+            inner = (
+                select(
+                    Ticket.grid_id.label("g"),
+                    Ticket.officer_id.label("o"),
+                    side["rating"].as_integer().label("score"),
+                )
+                .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                .where(self._event_in_period("rated"))
+                .subquery()
+            )
+            stmt = (
+                select(inner.c.g, inner.c.o, inner.c.score, func.count())
+                .where(inner.c.score.is_not(None))
+                .group_by(inner.c.g, inner.c.o, inner.c.score)
+            )
             rows += [(g, o, int(s), sign * int(n)) for g, o, s, n in await self._rows(stmt)]
         return rows
 
     # the board's ticket numbers ------------------------------------------------------------
     async def overdue_numbers(self) -> dict[int, list[int]]:
         b, open_at_end = self._backlog()
-        stmt = (select(Ticket.officer_id, Ticket.number)
-                .join(b, b.c.ticket_id == Ticket.id)
-                .where(open_at_end, self._overdue(b) == 1, Ticket.officer_id.is_not(None))
-                .order_by(Ticket.number))
+        stmt = (
+            select(Ticket.officer_id, Ticket.number)
+            .join(b, b.c.ticket_id == Ticket.id)
+            .where(open_at_end, self._overdue(b) == 1, Ticket.officer_id.is_not(None))
+            .order_by(Ticket.number)
+        )
         return _grouped(await self._rows(stmt))
 
     async def dissatisfied_numbers(self) -> dict[int, list[int]]:
-        stmt = (select(Ticket.officer_id, Ticket.number).distinct()
-                .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-                .where(self._event_in_period("rated"),
-                       TicketEvent.after["rating"].as_integer() == DISSATISFIED,
-                       Ticket.officer_id.is_not(None))
-                .order_by(Ticket.number))
+        stmt = (
+            select(Ticket.officer_id, Ticket.number)
+            .distinct()
+            .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+            .where(
+                self._event_in_period("rated"),
+                TicketEvent.after["rating"].as_integer() == DISSATISFIED,
+                Ticket.officer_id.is_not(None),
+            )
+            .order_by(Ticket.number)
+        )
         return _grouped(await self._rows(stmt))
 
     # durations -----------------------------------------------------------------------------
@@ -321,33 +391,44 @@ class _Queries:
         return func.julianday(column) * 86400.0
 
     async def _percentiles(self, action: str) -> tuple[float | None, float | None]:
-        first = (select(TicketEvent.ticket_id.label("ticket_id"),
-                        func.min(TicketEvent.at).label("first_at"))
-                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                 .where(self._created_in_period(), TicketEvent.action == action,
-                        TicketEvent.at < self.end)
-                 .group_by(TicketEvent.ticket_id).subquery())
+        first = (
+            select(
+                TicketEvent.ticket_id.label("ticket_id"),
+                func.min(TicketEvent.at).label("first_at"),
+            )
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(
+                self._created_in_period(), TicketEvent.action == action, TicketEvent.at < self.end
+            )
+            .group_by(TicketEvent.ticket_id)
+            .subquery()
+        )
         seconds = self._epoch(first.c.first_at) - self._epoch(Ticket.created_at)
         source = first.join(Ticket, Ticket.id == first.c.ticket_id)
         if self.dialect == "postgresql":
-            stmt = select(func.percentile_cont(0.5).within_group(seconds),
-                          func.percentile_cont(0.9).within_group(seconds)).select_from(source)
+            stmt = select(
+                func.percentile_cont(0.5).within_group(seconds),
+                func.percentile_cont(0.9).within_group(seconds),
+            ).select_from(source)
             p50, p90 = (await self.session.execute(stmt)).one()
             return _rounded(p50), _rounded(p90)
         return await self._sqlite_percentiles(select(seconds.label("v")).select_from(source))
 
-    async def _sqlite_percentiles(
-        self, values: Select[Any]
-    ) -> tuple[float | None, float | None]:
+    async def _sqlite_percentiles(self, values: Select[Any]) -> tuple[float | None, float | None]:
         """percentile_cont by rank: fetch the two neighbouring values, interpolate here."""
         v = values.subquery()
-        ranked = select(v.c.v, (func.row_number().over(order_by=v.c.v) - 1).label("rn"),
-                        func.count().over().label("n")).subquery()
+        ranked = select(
+            v.c.v,
+            (func.row_number().over(order_by=v.c.v) - 1).label("rn"),
+            func.count().over().label("n"),
+        ).subquery()
         cols: list[Any] = [func.max(ranked.c.n)]
         for p in (0.5, 0.9):
             low = cast((ranked.c.n - 1) * p, Integer)
-            cols += [func.min(case((ranked.c.rn == low, ranked.c.v))),
-                     func.min(case((ranked.c.rn == low + 1, ranked.c.v)))]
+            cols += [
+                func.min(case((ranked.c.rn == low, ranked.c.v))),
+                func.min(case((ranked.c.rn == low + 1, ranked.c.v))),
+            ]
         n, lo50, hi50, lo90, hi90 = (await self.session.execute(select(*cols))).one()
         if not n:
             return None, None
@@ -355,14 +436,20 @@ class _Queries:
 
     # names ---------------------------------------------------------------------------------
     async def grids(self) -> list[tuple[int, str, str]]:
-        stmt = (select(Grid.id, Grid.code, Grid.name)
-                .where(Grid.station_id == self.station_id).order_by(Grid.code))
+        stmt = (
+            select(Grid.id, Grid.code, Grid.name)
+            .where(Grid.station_id == self.station_id)
+            .order_by(Grid.code)
+        )
         return [(int(i), str(c), str(n)) for i, c, n in await self._rows(stmt)]
 
     async def officer_names(self) -> dict[Key, str]:
-        stmt = (select(Person.id, Person.name).join(Role, Role.person_id == Person.id)
-                .where(Role.station_id == self.station_id, Role.role == "officer")
-                .order_by(Person.id))
+        stmt = (
+            select(Person.id, Person.name)
+            .join(Role, Role.person_id == Person.id)
+            .where(Role.station_id == self.station_id, Role.role == "officer")
+            .order_by(Person.id)
+        )
         return {int(i): str(n or i) for i, n in await self._rows(stmt)}
 
 

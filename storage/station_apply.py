@@ -59,7 +59,9 @@ async def apply_station(session: AsyncSession, spec: StationSpec) -> Station:
         await session.execute(delete(OfficerGrid).where(OfficerGrid.grid_id.in_(station_grid_ids)))
     for officer in spec.officers:
         for position, code in enumerate(officer.grids):
-            session.add(OfficerGrid(grid_id=grids[code].id, person_id=officer.id, position=position))
+            session.add(
+                OfficerGrid(grid_id=grids[code].id, person_id=officer.id, position=position)
+            )
 
     await session.execute(delete(Department).where(Department.station_id == station.id))
     for dep in spec.departments:

@@ -1,4 +1,4 @@
-"""The station file (TOML): parsed, validated, and reported as one line `file:line: field: what`."""
+"""The station file (TOML): parsed, validated; errors as one line `file:line: field: what`."""
 
 from __future__ import annotations
 

@@ -157,7 +157,8 @@ class StationRepo:
 
     async def set_person_blocked(self, person_id: int) -> bool:
         result = await self.session.execute(
-            update(Person).where(Person.id == person_id, Person.blocked.is_(False))
+            update(Person)
+            .where(Person.id == person_id, Person.blocked.is_(False))
             .values(blocked=True)
         )
         return bool(getattr(result, "rowcount", 0))

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import ColumnElement
 
 from storage.models import Ticket, TicketEvent
 
@@ -36,8 +38,9 @@ async def summary(
     """Counts for tickets of one station in [start, end); open and overdue as of now."""
     in_station = Ticket.station_id == station_id
 
-    def between(column: object) -> object:
-        return and_(column >= start, column < end)  # type: ignore[operator]
+    def between(column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None]
+                ) -> ColumnElement[bool]:
+        return and_(column >= start, column < end)
 
     new = await session.scalar(
         select(func.count()).select_from(Ticket).where(in_station, between(Ticket.created_at))
@@ -56,9 +59,9 @@ async def summary(
         select(func.count()).select_from(Ticket).where(in_station, Ticket.status.in_(OPEN_STATES))
     )
     overdue = await session.scalar(
-        select(func.count()).select_from(Ticket).where(
-            in_station, Ticket.status.in_(OPEN_STATES), Ticket.escalation_stage.is_not(None)
-        )
+        select(func.count())
+        .select_from(Ticket)
+        .where(in_station, Ticket.status.in_(OPEN_STATES), Ticket.escalation_stage.is_not(None))
     )
     rows = await session.execute(
         select(Ticket.rating, func.count())
@@ -66,7 +69,10 @@ async def summary(
         .group_by(Ticket.rating)
     )
     return Summary(
-        new=int(new or 0), taken=int(taken or 0), resolved=int(resolved or 0),
-        open=int(open_now or 0), overdue=int(overdue or 0),
-        ratings={int(r): int(n) for r, n in rows.all()},
+        new=int(new or 0),
+        taken=int(taken or 0),
+        resolved=int(resolved or 0),
+        open=int(open_now or 0),
+        overdue=int(overdue or 0),
+        ratings={int(r or 0): int(n) for r, n in rows.all()},
     )

@@ -27,7 +27,9 @@ class TicketRepo:
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self.session.get(Ticket, ticket_id)
 
-    async def by_number(self, station_id: int, number: int, *, lock: bool = False) -> Ticket | None:
+    async def by_number(
+        self, station_id: int, number: int, *, lock: bool = False
+    ) -> Ticket | None:
         stmt = select(Ticket).where(Ticket.station_id == station_id, Ticket.number == number)
         if lock:
             stmt = stmt.with_for_update()
@@ -48,7 +50,9 @@ class TicketRepo:
         return list(await self.session.scalars(stmt.order_by(Ticket.number)))
 
     async def open_for_officer(self, officer_id: int) -> list[Ticket]:
-        stmt = select(Ticket).where(Ticket.officer_id == officer_id, Ticket.status.in_(OPEN_STATES))
+        stmt = select(Ticket).where(
+            Ticket.officer_id == officer_id, Ticket.status.in_(OPEN_STATES)
+        )
         return list(await self.session.scalars(stmt.order_by(Ticket.number)))
 
     async def open_in_station(self, station_id: int, limit: int = 50) -> list[Ticket]:
@@ -124,7 +128,9 @@ class TicketRepo:
         stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
         return list(await self.session.scalars(stmt.order_by(TicketEvent.id)))
 
-    async def record_escalation(self, ticket_id: int, level: str, cycle: int, at: datetime) -> bool:
+    async def record_escalation(
+        self, ticket_id: int, level: str, cycle: int, at: datetime
+    ) -> bool:
         """True the first time a (ticket, level, cycle) escalation is recorded, in any process."""
         return await insert_ignore(
             self.session,

@@ -7,8 +7,14 @@ from tests.fakes.harness import Gridbot, said
 from tests.fakes.station import GROUP, OFFICER, RESIDENT
 
 
-async def report(gridbot: Gridbot, text: str = "#报事 楼道灯坏了", *, number: int = 1,
-                 chat: int = GROUP, user: int = RESIDENT) -> int:
+async def report(
+    gridbot: Gridbot,
+    text: str = "#报事 楼道灯坏了",
+    *,
+    number: int = 1,
+    chat: int = GROUP,
+    user: int = RESIDENT,
+) -> int:
     """A resident reports; returns the message id of the report."""
     msg = await gridbot.fake.user_sends(user, chat, text)
     await said(gridbot.fake, chat, f"#{number}", reply_to=msg.message_id)

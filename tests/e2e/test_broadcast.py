@@ -11,13 +11,15 @@ from tests.fakes.station import CHIEF, GROUP, GROUP_B, OFFICER
 async def test_chief_broadcast_needs_confirmation_then_reaches_every_group(
     gridbot: Gridbot,
 ) -> None:
-    confirm = await command(gridbot, CHIEF, CHIEF, "/broadcast 近期冒充公检法诈骗高发，请勿转账",
-                            "确认向 2 个网格群")
+    confirm = await command(
+        gridbot, CHIEF, CHIEF, "/broadcast 近期冒充公检法诈骗高发，请勿转账", "确认向 2 个网格群"
+    )
     assert not [m for m in gridbot.fake.messages_in(GROUP) if "冒充公检法" in m.body]
     yes = confirm.button_data[0]
     press = await gridbot.fake.user_presses(CHIEF, CHIEF, confirm.message_id, yes)
-    await gridbot.fake.wait_until(lambda: gridbot.fake.callback_answers.get(
-        press.callback_query_id))
+    await gridbot.fake.wait_until(
+        lambda: gridbot.fake.callback_answers.get(press.callback_query_id)
+    )
     await said(gridbot.fake, GROUP, "冒充公检法")
     await said(gridbot.fake, GROUP_B, "冒充公检法")
     await gridbot.idle()
@@ -26,8 +28,9 @@ async def test_chief_broadcast_needs_confirmation_then_reaches_every_group(
     assert "送达 2" in done.body and "失败 0" in done.body
     # Pressing confirm again sends nothing more.
     again = await gridbot.fake.user_presses(CHIEF, CHIEF, confirm.message_id, yes)
-    answer = await gridbot.fake.wait_until(lambda: gridbot.fake.callback_answers.get(
-        again.callback_query_id))
+    answer = await gridbot.fake.wait_until(
+        lambda: gridbot.fake.callback_answers.get(again.callback_query_id)
+    )
     assert answer[1] is True
     await gridbot.idle()
     assert len([m for m in gridbot.fake.messages_in(GROUP) if "冒充公检法" in m.body]) == 1
@@ -55,10 +58,12 @@ async def test_broadcast_cancel_sends_nothing(gridbot: Gridbot) -> None:
 
 async def test_officer_cannot_confirm_chiefs_broadcast(gridbot: Gridbot) -> None:
     confirm = await command(gridbot, CHIEF, CHIEF, "/broadcast 测试", "确认")
-    press = await gridbot.fake.user_presses(OFFICER, CHIEF, confirm.message_id,
-                                            confirm.button_data[0])
-    answer = await gridbot.fake.wait_until(lambda: gridbot.fake.callback_answers.get(
-        press.callback_query_id))
+    press = await gridbot.fake.user_presses(
+        OFFICER, CHIEF, confirm.message_id, confirm.button_data[0]
+    )
+    answer = await gridbot.fake.wait_until(
+        lambda: gridbot.fake.callback_answers.get(press.callback_query_id)
+    )
     assert answer[1] is True
     await gridbot.idle()
     assert not gridbot.fake.messages_in(GROUP)

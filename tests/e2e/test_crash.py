@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -35,15 +34,36 @@ def _station(path: Path) -> Path:
     return path
 
 
-def _start(fake: FakeBotAPI, framework: str, database_url: str, station: Path,
-           log: Path) -> subprocess.Popen[bytes]:
+def _start(
+    fake: FakeBotAPI, framework: str, database_url: str, station: Path, log: Path
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as err:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--token", TOKEN, "--api-url", fake.url,
-             "--database-url", database_url, "--station", str(station),
-             "--framework", framework, "--send-limits", "off", "--poll-timeout", "1",
-             "--log-level", "warning"],
-            stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--token",
+                TOKEN,
+                "--api-url",
+                fake.url,
+                "--database-url",
+                database_url,
+                "--station",
+                str(station),
+                "--framework",
+                framework,
+                "--send-limits",
+                "off",
+                "--poll-timeout",
+                "1",
+                "--log-level",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
 
 
@@ -67,7 +87,9 @@ async def test_kill_9_mid_burst_loses_and_doubles_nothing(
         sent = []
         for n in range(REPORTS):
             chat, user = GROUPS[n % len(GROUPS)], RESIDENTS[n % len(RESIDENTS)]
-            sent.append((chat, (await fake.user_sends(user, chat, f"#报事 第{n}号问题")).message_id))
+            sent.append(
+                (chat, (await fake.user_sends(user, chat, f"#报事 第{n}号问题")).message_id)
+            )
 
         def acked() -> int:
             return sum(1 for m in fake.bot_messages if m.chat_id < 0 and m.reply_to_message_id)
@@ -86,7 +108,8 @@ async def test_kill_9_mid_burst_loses_and_doubles_nothing(
         await fake.wait_until(every_report_acked, timeout=120)
         await fake.wait_until(
             lambda: len([m for m in fake.messages_in(OFFICER) if "新工单" in m.body]) >= REPORTS,
-            timeout=60)
+            timeout=60,
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -95,14 +118,19 @@ async def test_kill_9_mid_burst_loses_and_doubles_nothing(
             proc.kill() if proc.poll() is None else None
             await fake.stop()
     assert proc.returncode == 0, log.read_text(encoding="utf-8")[-2000:]
-    acks = Counter((m.chat_id, m.reply_to_message_id) for m in fake.bot_messages
-                   if m.chat_id < 0 and m.reply_to_message_id)
+    acks = Counter(
+        (m.chat_id, m.reply_to_message_id)
+        for m in fake.bot_messages
+        if m.chat_id < 0 and m.reply_to_message_id
+    )
     # Exactly one ticket per report: numbers 1..500, each acknowledged; a send in flight at
     # the kill may repeat at most once.
     assert set(acks) == set(sent)
     assert max(acks.values()) <= 2
     numbers = Counter(
-        int(m.body.split("#")[1].split()[0]) for m in fake.messages_in(OFFICER) if "新工单" in m.body
+        int(m.body.split("#")[1].split()[0])
+        for m in fake.messages_in(OFFICER)
+        if "新工单" in m.body
     )
     assert sorted(numbers) == list(range(1, REPORTS + 1))
     assert max(numbers.values()) <= 2

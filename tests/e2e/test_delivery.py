@@ -57,8 +57,11 @@ async def test_bot_removed_from_group_marks_it_and_tells_chief_once(gridbot: Gri
     await command(gridbot, OFFICER, OFFICER, "/take 1", "你已受理")
     await gridbot.idle()
     assert len([m for m in gridbot.fake.messages_in(CHIEF) if "移出群" in m.body]) == 1
-    sends_to_group = [c for c in gridbot.fake.calls_of("sendMessage")
-                      if str(c.params.get("chat_id")) == str(GROUP)]
+    sends_to_group = [
+        c
+        for c in gridbot.fake.calls_of("sendMessage")
+        if str(c.params.get("chat_id")) == str(GROUP)
+    ]
     assert len(sends_to_group) == 1  # only the acknowledgement, sent before removal
 
 
@@ -97,8 +100,11 @@ async def test_send_to_migrated_id_follows_the_new_chat(gridbot: Gridbot) -> Non
     await gridbot.start()
     await command(gridbot, OFFICER, OFFICER, "/take 1", "你已受理")
     await said(gridbot.fake, new_id, "工单 #1 已由", timeout=15)
-    refused = [c for c in gridbot.fake.calls_of("sendMessage")
-               if c.status == 400 and str(c.params.get("chat_id")) == str(GROUP_UNBOUND)]
+    refused = [
+        c
+        for c in gridbot.fake.calls_of("sendMessage")
+        if c.status == 400 and str(c.params.get("chat_id")) == str(GROUP_UNBOUND)
+    ]
     assert len(refused) == 1
     msg = await gridbot.fake.user_sends(RESIDENT, new_id, "#报事 超级群里也能报事")
     await said(gridbot.fake, new_id, "#2", reply_to=msg.message_id)

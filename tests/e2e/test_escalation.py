@@ -26,7 +26,7 @@ async def test_untaken_ticket_reminds_officer_and_pings_chief_once(gridbot: Grid
     await said(gridbot.fake, OFFICER, "提醒：工单 #1")
     await gridbot.idle()
     assert len([m for m in gridbot.fake.messages_in(CHIEF) if "#1" in m.body]) == 1
-    assert not [m for m in gridbot.fake.messages_in(SUPERIOR)]
+    assert not gridbot.fake.messages_in(SUPERIOR)
 
 
 async def test_twice_the_limit_goes_to_superiors(gridbot: Gridbot) -> None:
@@ -41,8 +41,7 @@ async def test_twice_the_limit_goes_to_superiors(gridbot: Gridbot) -> None:
 
 
 async def test_urgent_ticket_uses_urgent_sla_and_alerts_chief_at_once(gridbot: Gridbot) -> None:
-    msg = await gridbot.fake.user_sends(
-        3001, -1001001, "#求助 楼下有人拿刀砍人，快来！")
+    msg = await gridbot.fake.user_sends(3001, -1001001, "#求助 楼下有人拿刀砍人，快来！")
     ack = await said(gridbot.fake, -1001001, "110", reply_to=msg.message_id)
     assert "紧急" in ack.body
     await said(gridbot.fake, CHIEF, "紧急工单 #1")
@@ -87,9 +86,13 @@ async def test_two_schedulers_send_each_escalation_once(gridbot: Gridbot) -> Non
     engines = [create_engine(gridbot.database_url) for _ in range(2)]
     try:
         sweepers = [
-            Deps(uow=uow_factory(session_factory(e)), clock=gridbot.clock,
-                 classifier=gridbot.deps.classifier, bot=gridbot.deps.bot,
-                 wake_sender=gridbot.deps.wake_sender)
+            Deps(
+                uow=uow_factory(session_factory(e)),
+                clock=gridbot.clock,
+                classifier=gridbot.deps.classifier,
+                bot=gridbot.deps.bot,
+                wake_sender=gridbot.deps.wake_sender,
+            )
             for e in engines
         ]
         counts = await asyncio.gather(*(sweep_overdue(d, batch=2) for d in sweepers * 3))

@@ -14,10 +14,8 @@ async def test_untagged_report_gets_register_button_for_sender(gridbot: Gridbot)
     msg = await fake.user_sends(RESIDENT, GROUP, UNTAGGED)
     offer = await said(fake, GROUP, "要登记为工单吗", reply_to=msg.message_id)
     assert await gridbot.ticket_count() == 0
-    stranger = await fake.user_presses(RESIDENT_B, GROUP, offer.message_id,
-                                       offer.button_data[0])
-    answer = await fake.wait_until(lambda: fake.callback_answers.get(
-        stranger.callback_query_id))
+    stranger = await fake.user_presses(RESIDENT_B, GROUP, offer.message_id, offer.button_data[0])
+    answer = await fake.wait_until(lambda: fake.callback_answers.get(stranger.callback_query_id))
     assert answer[1] is True
     await gridbot.idle()
     assert await gridbot.ticket_count() == 0

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from handlers.escalation import send_follow_ups
 from tests.e2e.conversation import report, resolve, take
 from tests.fakes.harness import Gridbot, said
 from tests.fakes.station import CHIEF, GROUP, OFFICER, RESIDENT, RESIDENT_B
-from handlers.escalation import send_follow_ups
 
 
 def data_of(prompt_buttons: list[list[tuple[str, str | None]]], label: str) -> str:
@@ -24,11 +24,11 @@ async def _resolved(gridbot: Gridbot) -> tuple[int, str, list[list[tuple[str, st
 
 
 async def test_reporter_rates_satisfied_and_it_is_stored(gridbot: Gridbot) -> None:
-    message_id, chat_id, buttons = await _resolved(gridbot)
-    press = await gridbot.fake.user_presses(RESIDENT, GROUP, message_id,
-                                            data_of(buttons, "满意"))
+    message_id, _, buttons = await _resolved(gridbot)
+    press = await gridbot.fake.user_presses(RESIDENT, GROUP, message_id, data_of(buttons, "满意"))
     answer = await gridbot.fake.wait_until(
-        lambda: gridbot.fake.callback_answers.get(press.callback_query_id))
+        lambda: gridbot.fake.callback_answers.get(press.callback_query_id)
+    )
     assert "满意" in (answer[0] or "") and not answer[1]
     await gridbot.idle()
     ticket = await gridbot.ticket(1)
@@ -38,10 +38,12 @@ async def test_reporter_rates_satisfied_and_it_is_stored(gridbot: Gridbot) -> No
 async def test_other_user_cannot_rate_and_nothing_changes(gridbot: Gridbot) -> None:
     message_id, _, buttons = await _resolved(gridbot)
     before = await gridbot.snapshot()
-    press = await gridbot.fake.user_presses(RESIDENT_B, GROUP, message_id,
-                                            data_of(buttons, "不满意"))
+    press = await gridbot.fake.user_presses(
+        RESIDENT_B, GROUP, message_id, data_of(buttons, "不满意")
+    )
     answer = await gridbot.fake.wait_until(
-        lambda: gridbot.fake.callback_answers.get(press.callback_query_id))
+        lambda: gridbot.fake.callback_answers.get(press.callback_query_id)
+    )
     assert answer[1] is True and "只有报告人" in (answer[0] or "")
     await gridbot.idle()
     assert await gridbot.snapshot() == before
@@ -60,7 +62,8 @@ async def test_dissatisfied_reopens_and_tells_chief_and_officer(gridbot: Gridbot
     before = await gridbot.snapshot()
     press = await gridbot.fake.user_presses(RESIDENT, GROUP, message_id, data_of(buttons, "满意"))
     answer = await gridbot.fake.wait_until(
-        lambda: gridbot.fake.callback_answers.get(press.callback_query_id))
+        lambda: gridbot.fake.callback_answers.get(press.callback_query_id)
+    )
     assert answer[1] is True
     assert await gridbot.snapshot() == before
 
@@ -93,8 +96,9 @@ async def test_tampered_callback_data_is_refused(gridbot: Gridbot) -> None:
     fake = gridbot.fake
     for data in ("rate1:1:0:9", "rate1:999:0:1", "rate9:1:0:1", "garbage", "rate1:1:5:1"):
         press = await fake.user_presses(RESIDENT, GROUP, message_id, data, check_button=False)
-        answer = await fake.wait_until(lambda p=press: fake.callback_answers.get(
-            p.callback_query_id))
+        answer = await fake.wait_until(
+            lambda p=press: fake.callback_answers.get(p.callback_query_id)
+        )
         assert answer[1] is True, data
     await gridbot.idle()
     assert await gridbot.snapshot() == before
@@ -128,8 +132,9 @@ async def test_return_visit_without_private_chat_asks_in_group_and_closes(
     await gridbot.run_job(send_follow_ups)
     visit = await said(gridbot.fake, GROUP, "回访")
     assert visit.reply_to_message_id == report_id
-    await gridbot.fake.user_presses(RESIDENT, GROUP, visit.message_id,
-                                    data_of(visit.buttons, "已解决"))
+    await gridbot.fake.user_presses(
+        RESIDENT, GROUP, visit.message_id, data_of(visit.buttons, "已解决")
+    )
     await gridbot.fake.wait_until(lambda: gridbot.fake.callback_answers)
     await gridbot.idle()
     assert (await gridbot.ticket(1)).status == "closed"

@@ -34,8 +34,9 @@ async def test_resident_mention_and_reply_to_bot_create_tickets(gridbot: Gridbot
     fake = gridbot.fake
     first = await fake.user_sends(RESIDENT, GROUP, "@gridbot_test_bot 小区门口有人卖假药")
     ack = await said(fake, GROUP, "#1", reply_to=first.message_id)
-    second = await fake.user_sends(RESIDENT, GROUP, "还有一个：楼道堆满杂物挡住消防通道",
-                                   reply_to=ack.message_id)
+    second = await fake.user_sends(
+        RESIDENT, GROUP, "还有一个：楼道堆满杂物挡住消防通道", reply_to=ack.message_id
+    )
     await said(fake, GROUP, "#2", reply_to=second.message_id)
     assert await gridbot.ticket_count() == 2
 

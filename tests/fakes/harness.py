@@ -42,8 +42,13 @@ class Gridbot:
         self.uow = uow_factory(session_factory(self.engine))
 
     def settings(self) -> Settings:
-        return Settings(token=TOKEN, api_url=self.fake.url, database_url=self.database_url,
-                        framework=self.framework, poll_timeout=2)  # type: ignore[arg-type]
+        return Settings(
+            token=TOKEN,
+            api_url=self.fake.url,
+            database_url=self.database_url,
+            framework=self.framework,
+            poll_timeout=2,
+        )  # type: ignore[arg-type]
 
     async def start(self, **station: str) -> None:
         if station:
@@ -55,13 +60,16 @@ class Gridbot:
             ready.set()
 
         self._stop = asyncio.Event()
-        hooks = Hooks(clock=self.clock, limits=self.limits, on_ready=on_ready,
-                      sweep_seconds=3600)
-        self._task = asyncio.create_task(run_bot(
-            self.settings(), self._stop, stations=[parse_station(self.station)], hooks=hooks))
+        hooks = Hooks(clock=self.clock, limits=self.limits, on_ready=on_ready, sweep_seconds=3600)
+        self._task = asyncio.create_task(
+            run_bot(
+                self.settings(), self._stop, stations=[parse_station(self.station)], hooks=hooks
+            )
+        )
         waiter = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({waiter, self._task}, timeout=30,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {waiter, self._task}, timeout=30, return_when=asyncio.FIRST_COMPLETED
+        )
         if self._task in done:
             waiter.cancel()
             self._task.result()
@@ -110,6 +118,7 @@ class Gridbot:
     async def tickets(self) -> list[Ticket]:
         async def fetch(uow: UnitOfWork) -> list[Ticket]:
             return list(await uow.session.scalars(select(Ticket).order_by(Ticket.id)))
+
         return await self.query(fetch)
 
     async def ticket(self, number: int) -> Ticket:
@@ -120,6 +129,7 @@ class Gridbot:
     async def ticket_count(self) -> int:
         async def count(uow: UnitOfWork) -> int:
             return int(await uow.session.scalar(select(func.count()).select_from(Ticket)) or 0)
+
         return await self.query(count)
 
     async def events(self, number: int) -> list[TicketEvent]:
@@ -128,13 +138,15 @@ class Gridbot:
 
     async def outbox(self) -> list[OutboxMessage]:
         async def fetch(uow: UnitOfWork) -> list[OutboxMessage]:
-            return list(await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+            return list(
+                await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+            )
+
         return await self.query(fetch)
 
     async def snapshot(self) -> list[dict[str, Any]]:
         """Every ticket's fields, to prove a refused command changed nothing."""
-        return [{c: getattr(t, c) for c in Ticket.__table__.columns.keys()}
-                for t in await self.tickets()]
+        return [{c: getattr(t, c) for c in Ticket.__table__.columns} for t in await self.tickets()]
 
     # clock and jobs ------------------------------------------------------------------------------
     async def run_job(self, job: Callable[[Deps], Awaitable[Any]]) -> Any:
@@ -142,7 +154,15 @@ class Gridbot:
         return await job(self.deps)
 
 
-async def said(fake: FakeBotAPI, chat_id: int, contains: str, *, since: int = 0,
-               reply_to: int | None = None, timeout: float = 10) -> BotMessage:
-    return await fake.wait_for_message(chat_id=chat_id, contains=contains, since=since,
-                                       reply_to=reply_to, timeout=timeout)
+async def said(
+    fake: FakeBotAPI,
+    chat_id: int,
+    contains: str,
+    *,
+    since: int = 0,
+    reply_to: int | None = None,
+    timeout: float = 10,
+) -> BotMessage:
+    return await fake.wait_for_message(
+        chat_id=chat_id, contains=contains, since=since, reply_to=reply_to, timeout=timeout
+    )

@@ -72,9 +72,14 @@ def station_toml(
     urgent_accept: str = "5m",
     follow_up: str = "3d",
 ) -> str:
-    return STATION_TOML.format(language=language, intake=intake, accept=accept,
-                               resolve=resolve, urgent_accept=urgent_accept,
-                               follow_up=follow_up)
+    return STATION_TOML.format(
+        language=language,
+        intake=intake,
+        accept=accept,
+        resolve=resolve,
+        urgent_accept=urgent_accept,
+        follow_up=follow_up,
+    )
 
 
 def populate(fake: FakeBotAPI, *, bot_status: str = "member", privacy: bool = False) -> None:
@@ -87,9 +92,14 @@ def populate(fake: FakeBotAPI, *, bot_status: str = "member", privacy: bool = Fa
     fake.add_user(RESIDENT, "张三", username="zhangsan")
     fake.add_user(RESIDENT_B, "李四")
     fake.add_user(STRANGER, "路人")
-    members = {uid: "member" for uid in (RESIDENT, RESIDENT_B, STRANGER, OFFICER)}
+    members = dict.fromkeys((RESIDENT, RESIDENT_B, STRANGER, OFFICER), "member")
     fake.add_group(GROUP, "南湖一网格群", supergroup=True, members=members, bot_status=bot_status)
     fake.add_group(GROUP_UNBOUND, "南湖二网格群", members=members, bot_status=bot_status)
-    fake.add_group(GROUP_B, "北岸三网格群", supergroup=True,
-                   members={RESIDENT_B: "member", OFFICER_B: "member"}, bot_status=bot_status)
+    fake.add_group(
+        GROUP_B,
+        "北岸三网格群",
+        supergroup=True,
+        members={RESIDENT_B: "member", OFFICER_B: "member"},
+        bot_status=bot_status,
+    )
     fake.add_group(DEPARTMENT_CHAT, "城管对接群", bot_status=bot_status)

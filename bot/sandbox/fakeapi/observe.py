@@ -31,7 +31,7 @@ class Observer:
             if not fut.done():
                 fut.set_result(None)
 
-    async def wait_until(self, fn: Callable[[], T | None], timeout: float = 5.0) -> T:  # noqa: ASYNC109
+    async def wait_until(self, fn: Callable[[], T | None], timeout: float = 5.0) -> T:
         """Return ``fn()`` as soon as it is truthy (re-checked after each change)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -80,7 +80,7 @@ class Observer:
         reply_to: int | None = None,
         contains: str | None = None,
         since: int = 0,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> BotMessage:
         """Wait for the first bot message matching (already sent ones count too).
 

@@ -248,7 +248,7 @@ class FakeBotAPI(ChatActions):
         reply_to: int | None = None,
         contains: str | None = None,
         since: int = 0,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> BotMessage:
         return await self.observer.wait_for_message(
             predicate,
@@ -259,7 +259,7 @@ class FakeBotAPI(ChatActions):
             timeout=timeout,
         )
 
-    async def wait_until(self, fn: Callable[[], T | None], timeout: float = 5.0) -> T:  # noqa: ASYNC109
+    async def wait_until(self, fn: Callable[[], T | None], timeout: float = 5.0) -> T:
         return await self.observer.wait_until(fn, timeout)
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
