@@ -172,6 +172,7 @@ async def serve_webhook(settings: Settings, runtime: Runtime, leadership: Leader
     try:
         # Every worker registers the same URL: harmless, and any one of them may start first.
         await runtime.set_webhook(settings.webhook_url, secret)
+        server.ready = True
         await ready()
         await stop.wait()
     finally:

@@ -117,6 +117,7 @@ class WebhookServer:
         self.status = status or dict
         self.queues = ChatQueues(feed, concurrency=concurrency)
         self.closing = False
+        self.ready = False  # set once the webhook is registered
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -157,5 +158,6 @@ class WebhookServer:
         return web.Response(status=200)
 
     async def _health(self, _request: web.Request) -> web.Response:
-        body = {"ok": not self.closing, "pending": self.queues.pending, **self.status()}
-        return web.json_response(body, status=503 if self.closing else 200)
+        up = self.ready and not self.closing
+        body = {"ok": up, "pending": self.queues.pending, **self.status()}
+        return web.json_response(body, status=200 if up else 503)

@@ -13,7 +13,7 @@ from handlers.errors import Alert
 from handlers.events import CallbackAnswer, Outgoing
 from handlers.intake import report_ticket
 from handlers.officers import transfer_to_department
-from handlers.ticket_flow import change_ticket, sla_seconds
+from handlers.ticket_flow import sla_seconds
 from handlers.turn import PRIORITY_BROADCAST, Turn
 from storage.models import Station, Ticket
 
@@ -61,16 +61,7 @@ async def rate(turn: Turn, groups: tuple[str, ...]) -> CallbackAnswer:
                 t("rate_thanks", number=ticket.number, rating=t(f"rating.{score}"))
             )
     changed = ticket.rating is not None
-    await change_ticket(
-        turn.uow,
-        station,
-        ticket,
-        action="rated",
-        actor_id=turn.sender_id,
-        now=turn.now,
-        rating=score,
-        rated_at=turn.now,
-    )
+    await turn.change(ticket, "rated", rating=score, rated_at=turn.now)
     if score == DISSATISFIED:
         await reopen(turn, station, ticket, via="rating")
     key = "rate_changed" if changed else "rate_thanks"
@@ -79,13 +70,9 @@ async def rate(turn: Turn, groups: tuple[str, ...]) -> CallbackAnswer:
 
 async def reopen(turn: Turn, station: Station, ticket: Ticket, *, via: str) -> None:
     """二次调解: back to the officer with a fresh SLA clock; group, officer and chief told."""
-    await change_ticket(
-        turn.uow,
-        station,
+    await turn.change(
         ticket,
-        action="reopened",
-        actor_id=turn.sender_id,
-        now=turn.now,
+        "reopened",
         status="reopened",
         taken_at=None,
         resolved_at=None,
@@ -129,13 +116,9 @@ async def follow_up(turn: Turn, groups: tuple[str, ...]) -> CallbackAnswer:
     if ticket.status not in ("resolved", "closed"):
         raise Alert("button_stale")
     answer = "solved" if groups[2] == "s" else "again"
-    await change_ticket(
-        turn.uow,
-        station,
+    await turn.change(
         ticket,
-        action="follow_up",
-        actor_id=turn.sender_id,
-        now=turn.now,
+        "follow_up",
         follow_up_answer=answer,
         status="closed" if answer == "solved" else ticket.status,
         closed_at=turn.now if answer == "solved" else None,

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from handlers.errors import Reply
 from handlers.events import Button
 from handlers.officers import answer_text, number_arg
-from handlers.ticket_flow import change_ticket
 from handlers.timefmt import age
 from handlers.turn import Turn
 from storage.models import Broadcast
@@ -50,13 +49,9 @@ async def assign(turn: Turn, args: str) -> None:
     status = "new" if ticket.status in ("new", "taken", "resolved", "closed") else ticket.status
     if ticket.status in ("resolved", "closed"):
         status = "reopened"
-    await change_ticket(
-        turn.uow,
-        station,
+    await turn.change(
         ticket,
-        action="assigned",
-        actor_id=turn.sender_id,
-        now=turn.now,
+        "assigned",
         officer_id=officer_id,
         status=status,
         taken_at=None,

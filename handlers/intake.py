@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 from handlers.commands import strip_report_tags
 from handlers.errors import Reply
 from handlers.events import Button
-from handlers.ticket_flow import change_ticket, reschedule, sla_seconds
+from handlers.ticket_flow import reschedule, sla_seconds
 from handlers.turn import PRIORITY_REPLY, Turn
 from storage.models import IntakeSuggestion, Ticket
 
@@ -80,7 +79,12 @@ async def report_ticket(
         category=t.category(category),
         officer=officer_name,
     )
-    details: dict[str, Any] = {"number": number, "grid": grid.name, "category": t.category(category), "text": body}
+    details: dict[str, Any] = {
+        "number": number,
+        "grid": grid.name,
+        "category": t.category(category),
+        "text": body,
+    }
     if officer is not None:
         await turn.say(
             officer.id,
@@ -123,15 +127,7 @@ async def edit_report(turn: Turn, message_id: int, text: str) -> None:
     body = strip_report_tags(text, turn.deps.bot.username)
     if not body or body == ticket.text:
         return
-    await change_ticket(
-        turn.uow,
-        turn.station,
-        ticket,
-        action="edited",
-        actor_id=turn.sender_id,
-        now=turn.now,
-        text=body,
-    )
+    await turn.change(ticket, "edited", text=body)
     if ticket.officer_id is not None:
         await turn.say(
             ticket.officer_id,

@@ -8,7 +8,7 @@ from handlers.commands import split_number, ticket_number
 from handlers.errors import NotAllowed, Reply
 from handlers.events import Button, Outgoing
 from handlers.intake import follow_up_due
-from handlers.ticket_flow import OPEN, change_ticket
+from handlers.ticket_flow import OPEN
 from handlers.timefmt import local_time, shorten
 from handlers.turn import PRIORITY_REPLY, Turn
 from storage.models import Ticket
@@ -50,16 +50,8 @@ async def take(turn: Turn, args: str) -> None:
             number=ticket.number,
             officer=await turn.person_name(ticket.officer_id),
         )
-    await change_ticket(
-        turn.uow,
-        turn.station,
-        ticket,
-        action="taken",
-        actor_id=turn.sender_id,
-        now=turn.now,
-        status="taken",
-        officer_id=turn.sender_id,
-        taken_at=turn.now,
+    await turn.change(
+        ticket, "taken", status="taken", officer_id=turn.sender_id, taken_at=turn.now
     )
     name = await turn.person_name(turn.sender_id)
     await turn.answer("take_done", number=ticket.number)
@@ -69,15 +61,7 @@ async def take(turn: Turn, args: str) -> None:
 async def reply(turn: Turn, args: str) -> None:
     ticket, text = await _workable(turn, "reply", args, need_text=True)
     assert turn.station is not None
-    await change_ticket(
-        turn.uow,
-        turn.station,
-        ticket,
-        action="replied",
-        actor_id=turn.sender_id,
-        now=turn.now,
-        note=text,
-    )
+    await turn.change(ticket, "replied", note=text)
     await turn.answer("reply_done", number=ticket.number)
     await turn.to_group_of(
         ticket, "group_reply", officer=await turn.person_name(turn.sender_id), text=text
@@ -92,16 +76,7 @@ async def note(turn: Turn, args: str) -> None:
     ticket = await turn.ticket(number)
     assert turn.station is not None
     # Internal: audited, never posted to a group.
-    await change_ticket(
-        turn.uow,
-        turn.station,
-        ticket,
-        action="note",
-        actor_id=turn.sender_id,
-        now=turn.now,
-        note=text,
-        internal=True,
-    )
+    await turn.change(ticket, "note", note=text, internal=True)
     await turn.answer("note_done", number=number)
 
 
@@ -110,13 +85,9 @@ async def resolve(turn: Turn, args: str) -> None:
     station = turn.station
     assert station is not None
     officer_id = ticket.officer_id if ticket.status == "taken" else turn.sender_id
-    await change_ticket(
-        turn.uow,
-        station,
+    await turn.change(
         ticket,
-        action="resolved",
-        actor_id=turn.sender_id,
-        now=turn.now,
+        "resolved",
         note=text,
         status="resolved",
         officer_id=officer_id,
@@ -172,13 +143,9 @@ async def transfer(turn: Turn, args: str) -> None:
         station.id, officer_id, "officer"
     ):
         name = await turn.person_name(officer_id)
-        await change_ticket(
-            turn.uow,
-            station,
+        await turn.change(
             ticket,
-            action="transferred",
-            actor_id=turn.sender_id,
-            now=turn.now,
+            "transferred",
             status="new",
             officer_id=officer_id,
             taken_at=None,
@@ -210,15 +177,7 @@ async def transfer_to_department(
 ) -> None:
     station = turn.station
     assert station is not None
-    await change_ticket(
-        turn.uow,
-        station,
-        ticket,
-        action="transferred",
-        actor_id=turn.sender_id,
-        now=turn.now,
-        department=name,
-    )
+    await turn.change(ticket, "transferred", department=name)
     if chat_id is not None:
         await turn.say(
             chat_id,

@@ -11,6 +11,7 @@ from handlers.errors import NotAllowed, TicketNotFound
 from handlers.events import Button, Incoming, Outgoing
 from handlers.masking import mask
 from handlers.texts import Texts, catalogue
+from handlers.ticket_flow import change_ticket
 from storage.models import Grid, GroupChat, OutboxMessage, Person, Station, Ticket
 from storage.uow import UnitOfWork
 
@@ -74,6 +75,30 @@ class Turn:
         if ticket is None:
             raise TicketNotFound(number)
         return ticket
+
+    async def change(
+        self,
+        ticket: Ticket,
+        action: str,
+        *,
+        note: str | None = None,
+        internal: bool = False,
+        **changes: Any,
+    ) -> None:
+        """Change a ticket in this turn's station, audited as done by the sender now."""
+        assert self.station is not None
+        actor = self.event.sender.id if self.event is not None else None
+        await change_ticket(
+            self.uow,
+            self.station,
+            ticket,
+            action=action,
+            actor_id=actor,
+            now=self.now,
+            note=note,
+            internal=internal,
+            **changes,
+        )
 
     # emitting ----------------------------------------------------------------
     async def send(self, out: Outgoing) -> None:

@@ -43,10 +43,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Grid, Person, Role, Station, Ticket, TicketEvent
 
 DONE_STATES = ("resolved", "closed")
+OPEN_STATES = ("new", "taken", "reopened")
 # Events after which a ticket is no longer overdue: change_ticket clears the stage then.
 SLA_RESETS = ("taken", "reopened", "assigned", "transferred")
 COUNTED_EVENTS = ("taken", "resolved", "reopened")
 BOARD_SIZE = 3
+PCTS = (0.5, 0.9)
 DISSATISFIED = 3
 Key = int | None
 
@@ -214,8 +216,9 @@ class _Queries:
         return and_(Ticket.status.in_(DONE_STATES), Ticket.resolved_at < self.end)
 
     def _unsettled(self) -> ColumnElement[bool]:
+        """The complement of _settled, spelt so indexes on status and resolved_at serve it."""
         return or_(
-            Ticket.status.not_in(DONE_STATES),
+            Ticket.status.in_(OPEN_STATES),
             Ticket.resolved_at.is_(None),
             Ticket.resolved_at >= self.end,
         )
@@ -331,26 +334,28 @@ class _Queries:
 
     async def _ratings(self) -> list[tuple[Key, Key, int, int]]:
         """Each rating given counts +1; a change (before.rating set) takes back the old one."""
+        # A subquery, so GROUP BY names columns: PostgreSQL would not match separately
+        # bound JSON paths as one expression.
+        inner = (
+            select(
+                Ticket.grid_id.label("g"),
+                Ticket.officer_id.label("o"),
+                TicketEvent.after["rating"].as_integer().label("given"),
+                TicketEvent.before["rating"].as_integer().label("replaced"),
+            )
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(self._event_in_period("rated"))
+            .subquery()
+        )
+        stmt = select(
+            inner.c.g, inner.c.o, inner.c.given, inner.c.replaced, func.count()
+        ).group_by(inner.c.g, inner.c.o, inner.c.given, inner.c.replaced)
         rows: list[tuple[Key, Key, int, int]] = []
-        for side, sign in ((TicketEvent.after, 1), (TicketEvent.before, -1)):
-            # A subquery, so GROUP BY names a column: PostgreSQL would not match two
-            # separately bound JSON paths as one expression.
-            inner = (
-                select(
-                    Ticket.grid_id.label("g"),
-                    Ticket.officer_id.label("o"),
-                    side["rating"].as_integer().label("score"),
-                )
-                .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                .where(self._event_in_period("rated"))
-                .subquery()
-            )
-            stmt = (
-                select(inner.c.g, inner.c.o, inner.c.score, func.count())
-                .where(inner.c.score.is_not(None))
-                .group_by(inner.c.g, inner.c.o, inner.c.score)
-            )
-            rows += [(g, o, int(s), sign * int(n)) for g, o, s, n in await self._rows(stmt)]
+        for g, o, given, replaced, n in await self._rows(stmt):
+            if given is not None:
+                rows.append((g, o, int(given), int(n)))
+            if replaced is not None:
+                rows.append((g, o, int(replaced), -int(n)))
         return rows
 
     # the board's ticket numbers ------------------------------------------------------------
@@ -379,40 +384,44 @@ class _Queries:
         return _grouped(await self._rows(stmt))
 
     # durations -----------------------------------------------------------------------------
-    async def durations(self) -> Durations:
-        take = await self._percentiles("taken")
-        resolve = await self._percentiles("resolved")
-        return Durations(take[0], take[1], resolve[0], resolve[1])
-
     def _epoch(self, column: Any) -> Any:
         if self.dialect == "postgresql":
             return extract("epoch", column)
         # SQLite keeps UTC text; julianday() reads it to the millisecond.
         return func.julianday(column) * 86400.0
 
-    async def _percentiles(self, action: str) -> tuple[float | None, float | None]:
-        first = (
+    async def durations(self) -> Durations:
+        def first(action: str) -> Any:
+            return func.min(case((TicketEvent.action == action, TicketEvent.at)))
+
+        # Tickets created in the period are taken and resolved in it or later, so the
+        # events read are those of the period only.
+        firsts = (
             select(
-                TicketEvent.ticket_id.label("ticket_id"),
-                func.min(TicketEvent.at).label("first_at"),
+                func.min(Ticket.created_at).label("created_at"),
+                first("taken").label("taken_at"),
+                first("resolved").label("resolved_at"),
             )
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-            .where(
-                self._created_in_period(), TicketEvent.action == action, TicketEvent.at < self.end
-            )
+            .where(self._created_in_period(), self._event_in_period("taken", "resolved"))
             .group_by(TicketEvent.ticket_id)
             .subquery()
         )
-        seconds = self._epoch(first.c.first_at) - self._epoch(Ticket.created_at)
-        source = first.join(Ticket, Ticket.id == first.c.ticket_id)
+        take = self._epoch(firsts.c.taken_at) - self._epoch(firsts.c.created_at)
+        resolve = self._epoch(firsts.c.resolved_at) - self._epoch(firsts.c.created_at)
         if self.dialect == "postgresql":
             stmt = select(
-                func.percentile_cont(0.5).within_group(seconds),
-                func.percentile_cont(0.9).within_group(seconds),
-            ).select_from(source)
-            p50, p90 = (await self.session.execute(stmt)).one()
-            return _rounded(p50), _rounded(p90)
-        return await self._sqlite_percentiles(select(seconds.label("v")).select_from(source))
+                *(func.percentile_cont(p).within_group(v) for v in (take, resolve) for p in PCTS)
+            )
+            values = [_rounded(v) for v in (await self.session.execute(stmt)).one()]
+        else:
+            values = [
+                *await self._sqlite_percentiles(select(take.label("v")).where(take.is_not(None))),
+                *await self._sqlite_percentiles(
+                    select(resolve.label("v")).where(resolve.is_not(None))
+                ),
+            ]
+        return Durations(*values)
 
     async def _sqlite_percentiles(self, values: Select[Any]) -> tuple[float | None, float | None]:
         """percentile_cont by rank: fetch the two neighbouring values, interpolate here."""
@@ -423,7 +432,7 @@ class _Queries:
             func.count().over().label("n"),
         ).subquery()
         cols: list[Any] = [func.max(ranked.c.n)]
-        for p in (0.5, 0.9):
+        for p in PCTS:
             low = cast((ranked.c.n - 1) * p, Integer)
             cols += [
                 func.min(case((ranked.c.rn == low, ranked.c.v))),

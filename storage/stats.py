@@ -38,8 +38,9 @@ async def summary(
     """Counts for tickets of one station in [start, end); open and overdue as of now."""
     in_station = Ticket.station_id == station_id
 
-    def between(column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None]
-                ) -> ColumnElement[bool]:
+    def between(
+        column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None],
+    ) -> ColumnElement[bool]:
         return and_(column >= start, column < end)
 
     new = await session.scalar(

@@ -146,7 +146,10 @@ class Gridbot:
 
     async def snapshot(self) -> list[dict[str, Any]]:
         """Every ticket's fields, to prove a refused command changed nothing."""
-        return [{c: getattr(t, c) for c in Ticket.__table__.columns} for t in await self.tickets()]
+        return [
+            {c.key: getattr(t, c.key) for c in Ticket.__table__.columns}
+            for t in await self.tickets()
+        ]
 
     # clock and jobs ------------------------------------------------------------------------------
     async def run_job(self, job: Callable[[Deps], Awaitable[Any]]) -> Any:
