@@ -21,7 +21,7 @@ def _guarded(job: Job, deps: Deps) -> Callable[[], Awaitable[None]]:
         try:
             await job(deps)
         except asyncio.CancelledError:
-            # Shutdown cancels a job in flight: its transaction rolled back, the next run redoes it.
+            # Shutdown cancels a job in flight: its transaction rolled back; next run redoes it.
             log.info("job.cancelled", job=job.__name__)
         except Exception:
             # A failed run is retried at the next tick; the database keeps what is due.
