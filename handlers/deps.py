@@ -22,6 +22,9 @@ class Classified(Protocol):
 class MessageClassifier(Protocol):
     def classify(self, text: str) -> Classified: ...
 
+    def classify_report(self, text: str) -> Classified:
+        """For a message known to be a report: its best category and urgency."""
+
 
 @dataclass(frozen=True, slots=True)
 class BotIdentity:

@@ -25,8 +25,8 @@ async def report_ticket(
         raise Reply("report_empty")
     if await turn.uow.tickets.by_source(group.chat_id, source_message_id) is not None:
         return None  # the same message again: Telegram redelivered it
-    verdict = turn.deps.classifier.classify(body)
-    category = verdict.category if verdict.is_report and verdict.category != "none" else "help"
+    verdict = turn.deps.classifier.classify_report(body)
+    category = verdict.category if verdict.category != "none" else "help"
     officers = await turn.uow.stations.officers_of_grid(grid.id)
     officer = officers[0] if officers else None
     number = await turn.uow.stations.allocate_number(station.id)

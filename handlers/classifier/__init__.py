@@ -49,6 +49,11 @@ class Classifier:
         is_report, category, urgent, confidence = self._bundle.predict(extract(text))
         return Classification(is_report, category, urgent, round(confidence, 4))
 
+    def classify_report(self, text: str) -> Classification:
+        """Category and urgency of a message its author tagged as a report."""
+        category, urgent, confidence = self._bundle.predict_report(extract(text))
+        return Classification(True, category, urgent, round(confidence, 4))
+
 
 _lock = threading.Lock()
 _default: Classifier | None = None

@@ -46,8 +46,7 @@ class Bundle:
         p_report = self.report.proba(feats)[1]
         if p_report < REPORT_THRESHOLD and not any(t in feats for t in _RULE_TRIGGERS):
             return False, "none", False, p_report  # fast path: the rule below cannot fire
-        probs = self.category.proba(feats)
-        category = self.category.classes[probs.index(max(probs))]
+        category, probs = self._category(feats)
         by_rule = urgent_by_rule(feats, category)
         if p_report < REPORT_THRESHOLD:
             # Safety first: what the README calls urgent is never dismissed as chatter,
@@ -56,14 +55,26 @@ class Bundle:
             if chatter or not by_rule:
                 return False, "none", False, p_report
             p_report = REPORT_THRESHOLD
+        return True, category, self._urgent(feats, probs) or by_rule, p_report
+
+    def predict_report(self, feats: Features) -> tuple[str, bool, float]:
+        """(category, urgent, report confidence) for a message its author says is a report."""
+        category, probs = self._category(feats)
+        urgent = self._urgent(feats, probs) or urgent_by_rule(feats, category)
+        return category, urgent, self.report.proba(feats)[1]
+
+    def _category(self, feats: Features) -> tuple[str, list[float]]:
+        probs = self.category.proba(feats)
+        return self.category.classes[probs.index(max(probs))], probs
+
+    def _urgent(self, feats: Features, probs: list[float]) -> bool:
         # The category is a strong urgency cue (violence now vs. a lost ID card). The model
         # is trained on gold categories; here probabilities stand in for them, so one
         # category slip does not hide urgency.
         urgent_feats = dict(feats)
         for name, prob in zip(self.category.classes, probs, strict=True):
             urgent_feats["cat:" + name] = prob
-        urgent = self.urgent.proba(urgent_feats)[1] >= URGENT_THRESHOLD
-        return True, category, urgent or by_rule, p_report
+        return self.urgent.proba(urgent_feats)[1] >= URGENT_THRESHOLD
 
     def to_json(self) -> str:
         parts = {"report": self.report, "category": self.category, "urgent": self.urgent}
