@@ -117,6 +117,7 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, specs: list[StationSpec]) -> int:
     from bot.app import run_bot
+    from bot.startup import StartupError
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -125,6 +126,8 @@ async def _serve(settings: Settings, specs: list[StationSpec]) -> int:
     try:
         await run_bot(settings, stop, stations=specs)
     except StationFileError as exc:
+        return fail(str(exc))
+    except StartupError as exc:
         return fail(str(exc))
     return 0
 

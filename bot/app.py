@@ -19,6 +19,7 @@ from bot.polling import poll
 from bot.ratelimit import Limits
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.startup import checked_bot_api, checked_database
 from bot.webhook import WebhookServer
 from handlers.clock import Clock, SystemClock
 from handlers.delivery import chat_migrated, chat_unreachable
@@ -102,7 +103,7 @@ async def run_bot(
     lock = None if is_sqlite(settings.database_url) else AdvisoryLock(settings.database_url)
     leadership: Leadership | None = None
     try:
-        await upgrade(engine)
+        await checked_database(upgrade(engine))
         sessions = session_factory(engine)
         uow = uow_factory(sessions)
         specs = stations if stations is not None else [
@@ -113,7 +114,7 @@ async def run_bot(
             for spec in specs:
                 await apply_station(session, spec)
         funnel = Funnel(runtime)
-        identity: BotIdentity = await runtime.start(funnel)
+        identity: BotIdentity = await checked_bot_api(runtime.start(funnel))
         lead_box: list[Leadership] = []
         deps = Deps(uow=uow, clock=hooks.clock,
                     classifier=hooks.classifier or default_classifier(), bot=identity,

@@ -7,6 +7,7 @@ import asyncio
 import shutil
 import signal
 import sys
+from asyncio import FIRST_COMPLETED
 from pathlib import Path
 
 from bot.app import configure_logging
@@ -66,7 +67,14 @@ async def _serve(data_dir: Path, host: str, port: int, framework: str) -> int:
     sys.stdout.write(f"gridbot sandbox: open {url}  (Ctrl+C to stop; data in {data_dir})\n")
     sys.stdout.flush()
     try:
-        await stop.wait()
+        stopping = asyncio.ensure_future(stop.wait())
+        bot = sandbox.bot_task
+        await asyncio.wait({stopping, *([bot] if bot else [])}, return_when=FIRST_COMPLETED)
+        stopping.cancel()
+        crashed = bot is not None and bot.done() and not stop.is_set()
     finally:
         await sandbox.stop()
+    if crashed:
+        sys.stderr.write("gridbot sandbox: the bot stopped unexpectedly (see the log above)\n")
+        return 1
     return 0

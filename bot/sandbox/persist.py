@@ -44,8 +44,9 @@ def restore(fake: FakeBotAPI, data: JSON) -> JSON:
     for user in data["users"]:
         world.add_user(User(**user))
     for chat in data["chats"]:
-        members = {int(k): str(v) for k, v in chat.pop("members").items()}
-        world.add_chat(Chat(**chat, members=members))
+        fields = {k: v for k, v in chat.items() if k != "members"}
+        members = {int(k): str(v) for k, v in chat["members"].items()}
+        world.add_chat(Chat(**fields, members=members))
     for item in data["files"]:
         raw = {**item, "data": base64.b64decode(item["data"])}
         world.files[item["file_id"]] = StoredFile(**raw)

@@ -63,6 +63,11 @@ class Sandbox:
         self._extra: JSON = {}
 
     @property
+    def bot_task(self) -> asyncio.Task[None] | None:
+        """The running bot; done early only if it crashed."""
+        return self._bot
+
+    @property
     def database_url(self) -> str:
         return f"sqlite+aiosqlite:///{(self.data_dir / DB_FILE).resolve()}"
 
@@ -86,14 +91,16 @@ class Sandbox:
         """Stop the bot (flushing its sends), save the world, close both servers."""
         self.page.closing.set()
         self._stop.set()
-        if self.history is not None and not self.history.done():
+        if self.history is not None:
             self.history.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.history
+                await self.history  # also collects a failure already logged
         if self._bot is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._bot, STOP_SECONDS)
-            self._bot = None
+            bot, self._bot = self._bot, None
+            try:
+                await asyncio.wait_for(bot, STOP_SECONDS)
+            except Exception:
+                log.exception("sandbox.bot_failed")
         if self._saver is not None:
             await self._saver.close()
             self._saver = None
@@ -167,6 +174,5 @@ class Sandbox:
         except Exception:
             log.exception("sandbox.history_failed")
             raise
-        self._extra["history"] = "played"
         if self._saver is not None:
             self._saver.schedule()
