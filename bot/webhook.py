@@ -50,7 +50,7 @@ class ChatQueues:
     def __init__(self, feed: Feed, *, concurrency: int = CONCURRENCY,
                  limit: int = MAX_PENDING) -> None:
         self.feed, self.limit = feed, limit
-        self.pending = 0
+        self.pending = self.handled = 0
         self._queues: dict[ChatKey, deque[RawUpdate]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(concurrency)
@@ -86,6 +86,7 @@ class ChatQueues:
                         log.exception("webhook.update_failed", update_id=update.get("update_id"))
                 queue.popleft()
                 self.pending -= 1
+                self.handled += 1
         finally:
             del self._queues[key]
             if not self._queues:
@@ -159,5 +160,6 @@ class WebhookServer:
 
     async def _health(self, _request: web.Request) -> web.Response:
         up = self.ready and not self.closing
-        body = {"ok": up, "pending": self.queues.pending, **self.status()}
+        body = {"ok": up, "pending": self.queues.pending, "handled": self.queues.handled,
+                **self.status()}
         return web.json_response(body, status=200 if up else 503)

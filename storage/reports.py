@@ -34,9 +34,9 @@ from sqlalchemy import (
     cast,
     extract,
     func,
-    not_,
     or_,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,7 @@ COUNTED_EVENTS = ("taken", "resolved", "reopened")
 BOARD_SIZE = 3
 PCTS = (0.5, 0.9)
 DISSATISFIED = 3
+RATING_NAMES = {1: "satisfied", 2: "basically", DISSATISFIED: "dissatisfied"}
 Key = int | None
 
 
@@ -126,6 +127,10 @@ async def build_report(
 ) -> Report:
     """Every figure of the report, station-wide, by grid, by officer, and the board."""
     q = _Queries(session, station.id, start, end)
+    if q.dialect == "postgresql":
+        # The correlated lookups' cost estimates cross JIT's threshold, and compiling them
+        # took longer (≈0.4 s a query) than running them. LOCAL: this transaction only.
+        await session.execute(text("SET LOCAL jit = off"))
     # One aggregation by (grid, officer); station, grid and officer figures are its sums.
     cells = await q.counts()
     totals = _sum(cells.values())
@@ -223,49 +228,41 @@ class _Queries:
             Ticket.resolved_at >= self.end,
         )
 
-    def _history(self, tickets: ColumnElement[bool]) -> Any:
-        """Per ticket matching `tickets`: its latest events of each kind before `end`."""
+    def _latest(self, *actions: str) -> Any:
+        """Correlated: the action of this ticket's latest event among `actions` before `end`.
 
-        def last(*actions: str) -> Any:
-            return func.max(case((TicketEvent.action.in_(actions), TicketEvent.at)))
-
+        Correlated on purpose: the tickets asked about are few (open, or resolved late),
+        and per-ticket index lookups beat the planner's hash join over the whole event log.
+        """
         return (
-            select(
-                TicketEvent.ticket_id.label("ticket_id"),
-                last("resolved").label("resolved"),
-                last("reopened").label("reopened"),
-                last("escalated").label("escalated"),
-                last(*SLA_RESETS).label("reset"),
-            )
+            select(TicketEvent.action)
             .where(
-                TicketEvent.ticket_id.in_(select(Ticket.id).where(tickets)),
+                TicketEvent.ticket_id == Ticket.id,
+                TicketEvent.action.in_(actions),
                 TicketEvent.at < self.end,
-                TicketEvent.action.in_(("resolved", "reopened", "escalated", *SLA_RESETS)),
             )
-            .group_by(TicketEvent.ticket_id)
-            .subquery()
+            .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+            .limit(1)
+            .correlate(Ticket)
+            .scalar_subquery()
         )
 
-    @staticmethod
-    def _resolved_by_history(h: Any) -> ColumnElement[bool]:
+    def _done_at_end(self) -> ColumnElement[int]:
+        resolved = self._latest("resolved", "reopened") == "resolved"
+        return case((self._settled(), 1), (resolved, 1), else_=0)
+
+    def _open_at_end(self) -> ColumnElement[bool]:
         return and_(
-            h.c.resolved.is_not(None), or_(h.c.reopened.is_(None), h.c.resolved >= h.c.reopened)
+            Ticket.station_id == self.station_id,
+            Ticket.created_at < self.end,
+            self._unsettled(),
+            func.coalesce(self._latest("resolved", "reopened"), "") != "resolved",
         )
 
-    @staticmethod
-    def _overdue(h: Any) -> ColumnElement[int]:
-        late = and_(
-            h.c.escalated.is_not(None), or_(h.c.reset.is_(None), h.c.escalated > h.c.reset)
-        )
+    def _overdue(self) -> ColumnElement[int]:
+        """Escalated after the last event that restarted its SLA clock."""
+        late = self._latest("escalated", *SLA_RESETS) == "escalated"
         return case((late, 1), else_=0)
-
-    def _backlog(self) -> tuple[Any, ColumnElement[bool]]:
-        """(history subquery, condition): tickets open at `end`; join Ticket to the history."""
-        existing = and_(
-            Ticket.station_id == self.station_id, Ticket.created_at < self.end, self._unsettled()
-        )
-        h = self._history(existing)
-        return h, and_(existing, not_(func.coalesce(self._resolved_by_history(h), False)))
 
     def _created_in_period(self) -> ColumnElement[bool]:
         return and_(
@@ -295,76 +292,75 @@ class _Queries:
             slot = acc.setdefault((g, o), {})
             slot[name] = slot.get(name, 0) + int(value or 0)
 
-        h = self._history(and_(self._created_in_period(), self._unsettled()))
-        done = case((self._settled(), 1), (self._resolved_by_history(h), 1), else_=0)
         cohort = (
-            select(*key, func.count(), func.sum(done))
-            .outerjoin(h, h.c.ticket_id == Ticket.id)
+            select(*key, func.count(), func.sum(self._done_at_end()))
             .where(self._created_in_period())
             .group_by(*key)
         )
         for g, o, new, resolved in await self._rows(cohort):
             add(g, o, "new", new)
             add(g, o, "resolved_of_new", resolved)
-        events = (
-            select(*key, TicketEvent.action, func.count(func.distinct(TicketEvent.ticket_id)))
-            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-            .where(self._event_in_period(*COUNTED_EVENTS))
-            .group_by(*key, TicketEvent.action)
-        )
-        for g, o, action, n in await self._rows(events):
-            add(g, o, action, n)
-        b, open_at_end = self._backlog()
+        for g, o, name, n in await self._period_events():
+            add(g, o, name, n)
         backlog = (
-            select(*key, func.count(), func.sum(self._overdue(b)))
-            .outerjoin(b, b.c.ticket_id == Ticket.id)
-            .where(open_at_end)
+            select(*key, func.count(), func.sum(self._overdue()))
+            .where(self._open_at_end())
             .group_by(*key)
         )
         for g, o, n, late in await self._rows(backlog):
             add(g, o, "open", n)
             add(g, o, "overdue", late)
-        for g, o, score, n in await self._ratings():
-            name = {1: "satisfied", 2: "basically", DISSATISFIED: "dissatisfied"}.get(score)
-            if name:
-                add(g, o, name, n)
         return {
             k: replace(Counts(), **{n: max(0, v) for n, v in d.items()}) for k, d in acc.items()
         }
 
-    async def _ratings(self) -> list[tuple[Key, Key, int, int]]:
-        """Each rating given counts +1; a change (before.rating set) takes back the old one."""
+    async def _period_events(self) -> list[tuple[Key, Key, str, int]]:
+        """Takes, resolutions, reopenings (distinct tickets) and ratings, in one pass.
+
+        Each rating given counts +1; a change (before.rating set) takes back the old one.
+        """
+        rated = TicketEvent.action == "rated"
         # A subquery, so GROUP BY names columns: PostgreSQL would not match separately
         # bound JSON paths as one expression.
         inner = (
             select(
                 Ticket.grid_id.label("g"),
                 Ticket.officer_id.label("o"),
-                TicketEvent.after["rating"].as_integer().label("given"),
-                TicketEvent.before["rating"].as_integer().label("replaced"),
+                TicketEvent.ticket_id.label("ticket_id"),
+                TicketEvent.action.label("action"),
+                case((rated, TicketEvent.after["rating"].as_integer())).label("given"),
+                case((rated, TicketEvent.before["rating"].as_integer())).label("replaced"),
             )
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-            .where(self._event_in_period("rated"))
+            .where(self._event_in_period(*COUNTED_EVENTS, "rated"))
             .subquery()
         )
+        c = inner.c
         stmt = select(
-            inner.c.g, inner.c.o, inner.c.given, inner.c.replaced, func.count()
-        ).group_by(inner.c.g, inner.c.o, inner.c.given, inner.c.replaced)
-        rows: list[tuple[Key, Key, int, int]] = []
-        for g, o, given, replaced, n in await self._rows(stmt):
-            if given is not None:
-                rows.append((g, o, int(given), int(n)))
-            if replaced is not None:
-                rows.append((g, o, int(replaced), -int(n)))
+            c.g,
+            c.o,
+            c.action,
+            c.given,
+            c.replaced,
+            func.count(func.distinct(c.ticket_id)),
+            func.count(),
+        ).group_by(c.g, c.o, c.action, c.given, c.replaced)
+        rows: list[tuple[Key, Key, str, int]] = []
+        for g, o, action, given, replaced, tickets, events in await self._rows(stmt):
+            if action != "rated":
+                rows.append((g, o, str(action), int(tickets)))
+                continue
+            if given in RATING_NAMES:
+                rows.append((g, o, RATING_NAMES[int(given)], int(events)))
+            if replaced in RATING_NAMES:
+                rows.append((g, o, RATING_NAMES[int(replaced)], -int(events)))
         return rows
 
     # the board's ticket numbers ------------------------------------------------------------
     async def overdue_numbers(self) -> dict[int, list[int]]:
-        b, open_at_end = self._backlog()
         stmt = (
             select(Ticket.officer_id, Ticket.number)
-            .join(b, b.c.ticket_id == Ticket.id)
-            .where(open_at_end, self._overdue(b) == 1, Ticket.officer_id.is_not(None))
+            .where(self._open_at_end(), self._overdue() == 1, Ticket.officer_id.is_not(None))
             .order_by(Ticket.number)
         )
         return _grouped(await self._rows(stmt))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.app import configure_logging
 from bot.sandbox.persist import WORLD_FILE
-from bot.sandbox.runner import DB_FILE, PortInUse, Sandbox
+from bot.sandbox.runner import DB_FILE, Sandbox, SandboxError
 
 OWN_FILES = {
     WORLD_FILE,
@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
             reset(data_dir)
         configure_logging("warning")
         return asyncio.run(_serve(data_dir, args.host, args.port, args.framework))
-    except (PortInUse, ResetRefused) as exc:
+    except (SandboxError, ResetRefused) as exc:
         sys.stderr.write(f"gridbot sandbox: {exc}\n")
         return 2
 

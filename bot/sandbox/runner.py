@@ -28,8 +28,12 @@ START_SECONDS = 60.0
 STOP_SECONDS = 30.0
 
 
-class PortInUse(Exception):
-    """The page's port is taken; str() is the one line printed before exit 2."""
+class SandboxError(Exception):
+    """The sandbox cannot start; str() is the one line printed before exit 2."""
+
+
+class PortInUse(SandboxError):
+    """The page's port is taken."""
 
 
 class Sandbox:
@@ -128,11 +132,15 @@ class Sandbox:
 
     def _load_world(self) -> bool:
         """Restore the saved world; True when there was none (a first start)."""
-        saved = load(self.data_dir / WORLD_FILE)
-        if saved is None:
-            demo.populate(self.fake)
-            return True
-        self._extra = restore(self.fake, saved)
+        path = self.data_dir / WORLD_FILE
+        try:
+            saved = load(path)
+            if saved is None:
+                demo.populate(self.fake)
+                return True
+            self._extra = restore(self.fake, saved)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SandboxError(f"cannot restore {path} ({exc}); start over with --reset") from exc
         self.clock.offset = timedelta(seconds=float(self._extra.get("clock_offset_seconds", 0)))
         return False
 

@@ -125,11 +125,6 @@ def test_operator_gives_bad_setting_gets_one_line_naming_it_and_exit_2(
     assert lines[0].startswith(f"gridbot: setting {setting} (GRIDBOT_")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bot/__main__.py _serve lets a database that cannot be opened escape from "
-    "run_bot as a traceback with exit 1, not one line naming --database-url with exit 2",
-)
 def test_operator_gives_unopenable_database_gets_one_line_and_exit_2(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'x.db'}"
     result = gridbot(tmp_path, "run", "--token", TOKEN, "--api-url", "http://127.0.0.1:9",

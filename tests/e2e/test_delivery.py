@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.e2e.conversation import command, report, take
 from tests.fakes.harness import Gridbot, said
-from tests.fakes.station import CHIEF, GROUP, GROUP_UNBOUND, OFFICER, RESIDENT
+from tests.fakes.station import CHIEF, GROUP, GROUP_B, GROUP_UNBOUND, OFFICER, RESIDENT, RESIDENT_B
 
 
 async def test_429_is_honoured_and_the_ack_arrives_once(gridbot: Gridbot) -> None:
@@ -118,3 +118,16 @@ async def test_long_text_is_split_below_4096(gridbot: Gridbot) -> None:
     await gridbot.idle(timeout=20)
     parts = [m for m in gridbot.fake.messages_in(GROUP) if "很长的说明" in m.body]
     assert len(parts) >= 2 and all(len(p.body) <= 4096 for p in parts)
+
+
+async def test_busy_group_does_not_hold_up_another_groups_ack(gridbot: Gridbot) -> None:
+    """21+ acks in one group wait for its 20/min limit; another group's ack goes first."""
+    fake = gridbot.fake
+    for n in range(22):
+        await fake.user_sends(RESIDENT, GROUP, f"#报事 第{n}件事")
+    await fake.wait_until(lambda: len(fake.messages_in(GROUP)) >= 20, timeout=30)
+    msg = await fake.user_sends(RESIDENT_B, GROUP_B, "#报事 北岸路灯坏了")
+    other = await said(fake, GROUP_B, "#23", reply_to=msg.message_id, timeout=30)
+    # The busy group's last acknowledgements were still waiting for its limit.
+    assert len([m for m in fake.messages_in(GROUP) if m.time <= other.time]) == 20
+    assert fake.count_429 == 0

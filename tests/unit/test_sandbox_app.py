@@ -125,3 +125,14 @@ async def test_clock_button_leads_to_an_escalation(tmp_path: Path) -> None:
         assert "督办" in chief.body
     finally:
         await sandbox.stop()
+
+
+def test_broken_world_file_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "configure_logging", lambda level: None)
+    (tmp_path / WORLD_FILE).write_text("{not json")
+    assert app.main(args(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--reset" in err
