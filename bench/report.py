@@ -35,15 +35,37 @@ from storage.models import Station
 from storage.reports import build_report
 
 GOAL_SECONDS = 2.0
+# Not in storage/models.py yet: proposed for the backlog's "resolved after the period" lookup.
+PROPOSED_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_ticket_station_resolved ON ticket (station_id, resolved_at)",
+)
 SEED = 20261126
 GRIDS, OFFICERS, CHUNK = 20, 60, 50_000
 NOW = datetime(2026, 11, 26, 2, tzinfo=UTC)
 START = NOW - timedelta(days=365)
 PG_ADMIN = os.environ.get("GRIDBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-TICKET_COLUMNS = ("id", "station_id", "number", "grid_id", "source_chat_id", "source_message_id",
-                  "reporter_id", "text", "category", "urgent", "status", "officer_id",
-                  "created_at", "taken_at", "resolved_at", "clock_started_at", "reopen_count",
-                  "escalation_stage", "rating", "rated_at")
+TICKET_COLUMNS = (
+    "id",
+    "station_id",
+    "number",
+    "grid_id",
+    "source_chat_id",
+    "source_message_id",
+    "reporter_id",
+    "text",
+    "category",
+    "urgent",
+    "status",
+    "officer_id",
+    "created_at",
+    "taken_at",
+    "resolved_at",
+    "clock_started_at",
+    "reopen_count",
+    "escalation_stage",
+    "rating",
+    "rated_at",
+)
 EVENT_COLUMNS = ("ticket_id", "actor_id", "action", "before", "after", "internal", "at")
 
 
@@ -72,21 +94,44 @@ def history(rows: int) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]
             if rnd.random() < 0.4:
                 rating = rnd.choices((1, 2, 3), (70, 22, 8))[0]
                 rated_at = resolved + timedelta(minutes=30)
-                events.append((n, 3000, "rated", {"rating": None}, {"rating": rating}, False,
-                               rated_at))
+                events.append(
+                    (n, 3000, "rated", {"rating": None}, {"rating": rating}, False, rated_at)
+                )
                 if rating == 3:
                     again = rated_at + timedelta(hours=2)
-                    events += [(n, 3000, "reopened", {}, {}, False, rated_at),
-                               (n, officer, "taken", {}, {}, False, rated_at),
-                               (n, officer, "resolved", {}, {}, False, again)]
+                    events += [
+                        (n, 3000, "reopened", {}, {}, False, rated_at),
+                        (n, officer, "taken", {}, {}, False, rated_at),
+                        (n, officer, "resolved", {}, {}, False, again),
+                    ]
                     resolved, rating, rated_at, reopens = again, None, None, 1
         elif rnd.random() < 0.5:
             stage = "accept" if taken is None else "resolve"
-            events.append((n, None, "escalated", {}, {}, False,
-                           (taken or created) + timedelta(hours=1)))
-        ticket = (n, 1, n, grid, -1000 - grid, n, 3000 + n % 5000, "bench", "other", False,
-                  status, officer, created, taken, resolved, created, reopens, stage, rating,
-                  rated_at)
+            events.append(
+                (n, None, "escalated", {}, {}, False, (taken or created) + timedelta(hours=1))
+            )
+        ticket = (
+            n,
+            1,
+            n,
+            grid,
+            -1000 - grid,
+            n,
+            3000 + n % 5000,
+            "bench",
+            "other",
+            False,
+            status,
+            officer,
+            created,
+            taken,
+            resolved,
+            created,
+            reopens,
+            stage,
+            rating,
+            rated_at,
+        )
         yield ticket, events
 
 
@@ -108,18 +153,22 @@ async def seed_station(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.exec_driver_sql(
             "INSERT INTO station (id, name, timezone, language, intake, sla, next_ticket_number)"
-            " VALUES (1, '基准派出所', 'Asia/Shanghai', 'zh', 'suggest', '{}', 1)")
+            " VALUES (1, '基准派出所', 'Asia/Shanghai', 'zh', 'suggest', '{}', 1)"
+        )
         for g in range(1, GRIDS + 1):
             await conn.exec_driver_sql(
                 f"INSERT INTO grid (id, station_id, code, name) VALUES ({g}, 1, 'G{g:02d}', "
-                f"'网格{g}')")
+                f"'网格{g}')"
+            )
         for i in range(OFFICERS):
             await conn.exec_driver_sql(
                 f"INSERT INTO person (id, name, has_private_chat, blocked) "
-                f"VALUES ({2000 + i}, '民警{i}', false, false)")
+                f"VALUES ({2000 + i}, '民警{i}', false, false)"
+            )
             await conn.exec_driver_sql(
                 f"INSERT INTO role (station_id, person_id, role, active) "
-                f"VALUES (1, {2000 + i}, 'officer', true)")
+                f"VALUES (1, {2000 + i}, 'officer', true)"
+            )
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -133,14 +182,20 @@ def _sqlite_value(value: Any) -> Any:
 def load_sqlite(path: Path, rows: int) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
-    t_sql = (f"INSERT INTO ticket ({', '.join(TICKET_COLUMNS)}) "
-             f"VALUES ({', '.join('?' * len(TICKET_COLUMNS))})")
-    e_sql = (f"INSERT INTO ticket_event ({', '.join(EVENT_COLUMNS)}) "
-             f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})")
+    t_sql = (
+        f"INSERT INTO ticket ({', '.join(TICKET_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(TICKET_COLUMNS))})"
+    )
+    e_sql = (
+        f"INSERT INTO ticket_event ({', '.join(EVENT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+    )
     for tickets, events in chunks(rows):
         conn.executemany(t_sql, ([_sqlite_value(v) for v in t] for t in tickets))
         conn.executemany(e_sql, ([_sqlite_value(v) for v in e] for e in events))
         conn.commit()
+    for ddl in PROPOSED_INDEXES:
+        conn.execute(ddl)
     conn.execute("ANALYZE")
     conn.commit()
     conn.close()
@@ -152,8 +207,12 @@ async def load_postgresql(url: str, rows: int) -> None:
         for tickets, events in chunks(rows):
             await conn.copy_records_to_table("ticket", records=tickets, columns=TICKET_COLUMNS)
             await conn.copy_records_to_table(
-                "ticket_event", columns=EVENT_COLUMNS,
-                records=[(*e[:3], json.dumps(e[3]), json.dumps(e[4]), *e[5:]) for e in events])
+                "ticket_event",
+                columns=EVENT_COLUMNS,
+                records=[(*e[:3], json.dumps(e[3]), json.dumps(e[4]), *e[5:]) for e in events],
+            )
+        for ddl in PROPOSED_INDEXES:
+            await conn.execute(ddl)
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -178,9 +237,11 @@ async def time_report(engine: AsyncEngine) -> tuple[float, list[tuple[str, Any]]
             report = await build_report(session, station, period.start, period.end)
             best = min(best, time.perf_counter() - started)
         event.remove(engine.sync_engine, "before_cursor_execute", record)
-    print(f"  month {period.first_day}..{period.last_day}: new {report.totals.new}, "
-          f"resolved {report.totals.resolved}, open {report.totals.open}, "
-          f"overdue {report.totals.overdue}, rated {report.totals.rated}")
+    print(
+        f"  month {period.first_day}..{period.last_day}: new {report.totals.new}, "
+        f"resolved {report.totals.resolved}, open {report.totals.open}, "
+        f"overdue {report.totals.overdue}, rated {report.totals.rated}"
+    )
     return best, statements
 
 
@@ -221,10 +282,17 @@ async def bench(kind: str, rows: int) -> None:
             await asyncio.to_thread(load_sqlite, folder / "bench.db", rows)
         else:
             await load_postgresql(url.replace("postgresql+asyncpg://", "postgresql://"), rows)
-        print(f"  loaded in {time.perf_counter() - started:.1f} s")
+        print(
+            f"  loaded in {time.perf_counter() - started:.1f} s, with proposed index "
+            "ix_ticket_station_resolved"
+        )
         seconds, statements = await time_report(engine)
         verdict = "PASS" if seconds < GOAL_SECONDS else "FAIL"
-        print(f"  monthly report: {seconds:.3f} s (goal < {GOAL_SECONDS:.0f} s) {verdict}")
+        load = os.getloadavg()[0]
+        print(
+            f"  monthly report: {seconds:.3f} s (goal < {GOAL_SECONDS:.0f} s) {verdict}"
+            f"  [load average {load:.1f} on {os.cpu_count()} CPUs]"
+        )
         print(f"  indexes used: {', '.join(sorted(await indexes_used(engine, statements)))}")
     finally:
         await engine.dispose()

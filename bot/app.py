@@ -106,9 +106,11 @@ async def run_bot(
         await checked_database(upgrade(engine))
         sessions = session_factory(engine)
         uow = uow_factory(sessions)
-        specs = stations if stations is not None else [
-            load_station_file(p) for p in station_files(settings.station)
-        ]
+        specs = (
+            stations
+            if stations is not None
+            else [load_station_file(p) for p in station_files(settings.station)]
+        )
         sweep = hooks.sweep_seconds or min([s.sla.sweep for s in specs] or [60])
         async with sessions() as session, session.begin():
             for spec in specs:
@@ -116,11 +118,18 @@ async def run_bot(
         funnel = Funnel(runtime)
         identity: BotIdentity = await checked_bot_api(runtime.start(funnel))
         lead_box: list[Leadership] = []
-        deps = Deps(uow=uow, clock=hooks.clock,
-                    classifier=hooks.classifier or default_classifier(), bot=identity,
-                    wake_sender=lambda: lead_box[0].wake_sender() if lead_box else None)
+        deps = Deps(
+            uow=uow,
+            clock=hooks.clock,
+            classifier=hooks.classifier or default_classifier(),
+            bot=identity,
+            wake_sender=lambda: lead_box[0].wake_sender() if lead_box else None,
+        )
         sender = OutboxSender(
-            uow, hooks.clock, runtime.send, limits=hooks.limits or settings.limits(),
+            uow,
+            hooks.clock,
+            runtime.send,
+            limits=hooks.limits or settings.limits(),
             on_unreachable=lambda chat, reason: chat_unreachable(deps, chat, reason),
             on_migrated=lambda old, new: chat_migrated(deps, old, new),
         )
@@ -137,8 +146,13 @@ async def run_bot(
                 await _ready(hooks, deps, runtime, leadership)
                 await poll(runtime, stop, timeout=settings.poll_timeout)
             else:
-                await serve_webhook(settings, runtime, leadership, stop,
-                                    ready=lambda: _ready(hooks, deps, runtime, leadership))
+                await serve_webhook(
+                    settings,
+                    runtime,
+                    leadership,
+                    stop,
+                    ready=lambda: _ready(hooks, deps, runtime, leadership),
+                )
         finally:
             stop.set()
             with contextlib.suppress(asyncio.CancelledError):
@@ -154,21 +168,35 @@ async def run_bot(
 
 
 async def _ready(hooks: Hooks, deps: Deps, runtime: Runtime, leadership: Leadership) -> None:
-    log.info("bot.started", framework=runtime.name, bot=deps.bot.username,
-             leader=leadership.is_leader)
+    log.info(
+        "bot.started", framework=runtime.name, bot=deps.bot.username, leader=leadership.is_leader
+    )
     if hooks.on_ready is not None:
         maybe = hooks.on_ready(deps)
         if maybe is not None:
             await maybe
 
 
-async def serve_webhook(settings: Settings, runtime: Runtime, leadership: Leadership,
-                        stop: asyncio.Event, *, ready: Callable[[], Awaitable[None]]) -> None:
+async def serve_webhook(
+    settings: Settings,
+    runtime: Runtime,
+    leadership: Leadership,
+    stop: asyncio.Event,
+    *,
+    ready: Callable[[], Awaitable[None]],
+) -> None:
     """Listen, register the webhook, serve until `stop`; the webhook stays registered."""
     assert settings.webhook_url is not None
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    server = WebhookServer(runtime.feed_raw, url=settings.webhook_url, listen=settings.listen,
-                           secret=secret, status=lambda: {"leader": leadership.is_leader})
+    server = WebhookServer(
+        runtime.feed_raw,
+        url=settings.webhook_url,
+        listen=settings.listen,
+        secret=secret,
+        status=lambda: {"leader": leadership.is_leader},
+    )
+    if secret is None:
+        log.warning("webhook.no_secret", hint="set --webhook-secret so forged pushes get 401")
     await server.start()
     try:
         # Every worker registers the same URL: harmless, and any one of them may start first.

@@ -59,8 +59,9 @@ class Duties:
 class Leadership:
     """Holds or keeps trying for the leader lock; SQLite (one process) always leads."""
 
-    def __init__(self, lock: AdvisoryLock | None, duties: Duties, *,
-                 retry_seconds: float = RETRY_SECONDS) -> None:
+    def __init__(
+        self, lock: AdvisoryLock | None, duties: Duties, *, retry_seconds: float = RETRY_SECONDS
+    ) -> None:
         self.lock, self.duties, self.retry_seconds = lock, duties, retry_seconds
         self.is_leader = False
         self._notify: asyncio.Task[None] | None = None

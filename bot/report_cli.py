@@ -61,8 +61,11 @@ def _database_url(flag: str | None) -> str:
     database_url = load_settings({"database_url": flag}).database_url
     url = make_url(database_url)
     # SQLite would quietly create an empty file where the database was expected.
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
-            and not Path(url.database).exists():
+    if (
+        url.get_backend_name() == "sqlite"
+        and url.database not in (None, "", ":memory:")
+        and not Path(url.database).exists()
+    ):
         raise ReportError(f"database file {url.database} does not exist")
     return database_url
 

@@ -47,8 +47,9 @@ def chat_key(update: RawUpdate) -> ChatKey:
 class ChatQueues:
     """One FIFO per chat, drained by one task per busy chat, `concurrency` updates at a time."""
 
-    def __init__(self, feed: Feed, *, concurrency: int = CONCURRENCY,
-                 limit: int = MAX_PENDING) -> None:
+    def __init__(
+        self, feed: Feed, *, concurrency: int = CONCURRENCY, limit: int = MAX_PENDING
+    ) -> None:
         self.feed, self.limit = feed, limit
         self.pending = self.handled = 0
         self._queues: dict[ChatKey, deque[RawUpdate]] = {}
@@ -110,9 +111,16 @@ def split_listen(listen: str) -> tuple[str, int]:
 class WebhookServer:
     """POST {path}: check the secret, queue, answer 200. GET /healthz: worker status."""
 
-    def __init__(self, feed: Feed, *, url: str, listen: str, secret: str | None,
-                 status: Callable[[], dict[str, Any]] | None = None,
-                 concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self,
+        feed: Feed,
+        *,
+        url: str,
+        listen: str,
+        secret: str | None,
+        status: Callable[[], dict[str, Any]] | None = None,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
         self.path = urlsplit(url).path or "/"
         self.listen, self.secret = listen, secret
         self.status = status or dict
@@ -125,13 +133,15 @@ class WebhookServer:
         app = web.Application()
         app.router.add_post(self.path, self._receive)
         app.router.add_get("/healthz", self._health)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=False,
-                                     shutdown_timeout=2.0)
+        self._runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=False, shutdown_timeout=2.0
+        )
         await self._runner.setup()
         host, port = split_listen(self.listen)
         await web.TCPSite(self._runner, host, port).start()
-        log.info("webhook.listening", listen=self.listen, path=self.path,
-                 secret=self.secret is not None)
+        log.info(
+            "webhook.listening", listen=self.listen, path=self.path, secret=self.secret is not None
+        )
 
     async def stop(self, timeout: float) -> None:
         """Stop taking updates, then finish the ones in hand."""
@@ -160,6 +170,10 @@ class WebhookServer:
 
     async def _health(self, _request: web.Request) -> web.Response:
         up = self.ready and not self.closing
-        body = {"ok": up, "pending": self.queues.pending, "handled": self.queues.handled,
-                **self.status()}
+        body = {
+            "ok": up,
+            "pending": self.queues.pending,
+            "handled": self.queues.handled,
+            **self.status(),
+        }
         return web.json_response(body, status=200 if up else 503)

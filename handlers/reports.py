@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +11,6 @@ import structlog
 from handlers.deps import Deps
 from handlers.errors import Reply
 from handlers.events import Outgoing
-from handlers.officers import answer_text
 from handlers.report_chart import render_chart
 from handlers.report_period import Period, PeriodKind, parse_kind, previous, so_far
 from handlers.report_text import heading, render_text
@@ -48,20 +48,51 @@ def render(report: Report, period: Period, t: Texts, *, current: bool = False) -
         chart_caption=heading("report.chart_caption", report, period, t, current=current),
         chart_name=f"{stem}.png",
         workbook=render_workbook(report, period, t, current=current),
-        workbook_caption=heading("report.workbook_caption", report, period, t,
-                                 current=current),
+        workbook_caption=heading("report.workbook_caption", report, period, t, current=current),
         workbook_name=f"{stem}.xlsx",
     )
 
 
-async def send_files(turn: Turn, chat_id: int, out: Rendered, *, reply_to: int | None = None,
-                     priority: int = PRIORITY_NOTICE) -> None:
-    await turn.send(Outgoing(chat_id=chat_id, kind="photo", text=out.chart_caption,
-                             attachment=out.chart, filename=out.chart_name, reply_to=reply_to,
-                             priority=priority))
-    await turn.send(Outgoing(chat_id=chat_id, kind="document", text=out.workbook_caption,
-                             attachment=out.workbook, filename=out.workbook_name,
-                             reply_to=reply_to, priority=priority))
+async def send_files(
+    turn: Turn,
+    chat_id: int,
+    out: Rendered,
+    *,
+    reply_to: int | None = None,
+    priority: int = PRIORITY_NOTICE,
+) -> None:
+    await turn.send(
+        Outgoing(
+            chat_id=chat_id,
+            kind="photo",
+            text=out.chart_caption,
+            attachment=out.chart,
+            filename=out.chart_name,
+            reply_to=reply_to,
+            priority=priority,
+        )
+    )
+    await turn.send(
+        Outgoing(
+            chat_id=chat_id,
+            kind="document",
+            text=out.workbook_caption,
+            attachment=out.workbook,
+            filename=out.workbook_name,
+            reply_to=reply_to,
+            priority=priority,
+        )
+    )
+
+
+async def answer_text(turn: Turn, text: str) -> None:
+    """Reply where the command came from; in a group as a reply to it."""
+    assert turn.event is not None
+    chat = turn.event.chat
+    reply_to = turn.event.message_id if chat.kind == "group" else None
+    await turn.send(
+        Outgoing(chat_id=chat.id, text=text, priority=PRIORITY_REPLY, reply_to=reply_to)
+    )
 
 
 async def stats(turn: Turn, args: str) -> None:
@@ -77,24 +108,32 @@ async def stats(turn: Turn, args: str) -> None:
     if kind == "day":
         await answer_text(turn, render_text(report, period, t, current=True))
         return
-    out = render(report, period, t, current=True)
+    # In a thread, so other chats' updates go on while the chart is drawn.
+    out = await asyncio.to_thread(render, report, period, t, current=True)
     await answer_text(turn, out.text)
     assert turn.event is not None
     chat = turn.event.chat
-    await send_files(turn, chat.id, out, priority=PRIORITY_REPLY,
-                     reply_to=turn.event.message_id if chat.kind == "group" else None)
+    await send_files(
+        turn,
+        chat.id,
+        out,
+        priority=PRIORITY_REPLY,
+        reply_to=turn.event.message_id if chat.kind == "group" else None,
+    )
 
 
-async def send_reports(deps: Deps, period: PeriodKind, now: datetime, *,
-                       timezone: str | None = None) -> int:
+async def send_reports(
+    deps: Deps, period: PeriodKind, now: datetime, *, timezone: str | None = None
+) -> int:
     """Send each chief the last complete period's report; once per station and period.
 
     `timezone` limits the run to stations in that zone (one cron job per zone).
     Returns how many stations were reported.
     """
     async with deps.uow() as uow:
-        stations = [s for s in await uow.stations.all()
-                    if timezone is None or s.timezone == timezone]
+        stations = [
+            s for s in await uow.stations.all() if timezone is None or s.timezone == timezone
+        ]
     sent = 0
     for station in stations:
         sent += await _send_station(deps, station.id, period, now)
@@ -107,19 +146,29 @@ async def _send_station(deps: Deps, station_id: int, kind: PeriodKind, now: date
         if station is None:
             return 0
         period = previous(kind, now, station.timezone)
+        report = await report_for(uow, station, period)
+    # Drawn between transactions, in a thread: a chart takes a few hundred ms of CPU, and
+    # SQLite holds its writer lock for a whole transaction. The period is past, so the
+    # figures cannot change meanwhile; a second process may draw in vain, never send twice.
+    out = await asyncio.to_thread(render, report, period, catalogue(station.language))
+    async with deps.uow() as uow:
         # Claimed in the same transaction as the outbox rows: a crash sends nothing and
         # the claim rolls back with them, so the next run tries again.
-        if not await uow.runs.claim_job(f"report:{kind}:{station.id}",
-                                        period.first_day.isoformat(), now):
+        job = f"report:{kind}:{station.id}"
+        if not await uow.runs.claim_job(job, period.first_day.isoformat(), now):
             return 0
         chiefs = await uow.stations.people_with_role(station.id, "chief")
         turn = Turn(uow=uow, deps=deps, event=None, now=now, station=station)
-        out = render(await report_for(uow, station, period), period, catalogue(station.language))
         for chief in chiefs:
             await turn.send(Outgoing(chat_id=chief.id, text=out.text, priority=PRIORITY_NOTICE))
             await send_files(turn, chief.id, out)
         await uow.commit()
-    log.info("report.sent", station=station_id, period=kind, first=period.first_day.isoformat(),
-             chiefs=len(chiefs))
+    log.info(
+        "report.sent",
+        station=station_id,
+        period=kind,
+        first=period.first_day.isoformat(),
+        chiefs=len(chiefs),
+    )
     deps.wake_sender()
     return 1

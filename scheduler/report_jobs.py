@@ -5,6 +5,7 @@ Running twice (or in two processes) is safe: send_reports claims each station an
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import structlog
@@ -31,6 +32,9 @@ def report_job(deps: Deps, period: PeriodKind, zone: str) -> Any:
     async def run() -> None:
         try:
             await send_reports(deps, period, deps.clock.now(), timezone=zone)
+        except asyncio.CancelledError:
+            # Shutdown cancels a run in flight: nothing was claimed or sent; next start redoes it.
+            log.info("job.cancelled", job="report", period=period, timezone=zone)
         except Exception:
             # The claim rolled back with the failed transaction: the next run retries.
             log.exception("job.failed", job="report", period=period, timezone=zone)
@@ -46,6 +50,9 @@ def add_report_jobs(scheduler: AsyncIOScheduler, deps: Deps, stations_tz: list[s
             scheduler.add_job(
                 report_job(deps, period, zone),
                 CronTrigger(hour=REPORT_HOUR, minute=0, timezone=zone, **fields),
-                id=f"report_{period}_{zone}", replace_existing=True, coalesce=True,
-                max_instances=1, misfire_grace_time=MISFIRE_GRACE,
+                id=f"report_{period}_{zone}",
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=MISFIRE_GRACE,
             )

@@ -160,6 +160,8 @@ class Sandbox:
             database_url=self.database_url,
             framework=self.framework,
             poll_timeout=self.poll_timeout,
+            webhook_url=None,  # never let a GRIDBOT_WEBHOOK_URL in the environment leak in
+            station=None,
         )
         hooks = Hooks(clock=self.clock, on_ready=on_ready, sweep_seconds=self.sweep_seconds)
         self._bot = asyncio.create_task(

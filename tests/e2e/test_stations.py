@@ -48,8 +48,7 @@ chat_id = {GROUP_2}
 class TwoStations(Gridbot):
     """The harness bot started with `--station <folder>` holding two station files."""
 
-    def __init__(self, fake: FakeBotAPI, framework: str, database_url: str,
-                 folder: Path) -> None:
+    def __init__(self, fake: FakeBotAPI, framework: str, database_url: str, folder: Path) -> None:
         super().__init__(fake, framework, database_url)
         self.folder = folder
 
@@ -63,23 +62,34 @@ class TwoStations(Gridbot):
         specs = [load_station_file(p) for p in station_files(str(self.folder))]
         assert len(specs) == 2
         self._stop = asyncio.Event()
-        self._task = asyncio.create_task(run_bot(
-            self.settings(), self._stop, stations=specs,
-            hooks=Hooks(clock=self.clock, on_ready=on_ready, sweep_seconds=3600)))
+        self._task = asyncio.create_task(
+            run_bot(
+                self.settings(),
+                self._stop,
+                stations=specs,
+                hooks=Hooks(clock=self.clock, on_ready=on_ready, sweep_seconds=3600),
+            )
+        )
         await asyncio.wait_for(ready.wait(), 30)
 
 
 @pytest.fixture(params=["aiogram", "ptb"])
-async def two_stations(request: pytest.FixtureRequest, fake_api: FakeBotAPI, database_url: str,
-                       tmp_path: Path) -> AsyncIterator[TwoStations]:
+async def two_stations(
+    request: pytest.FixtureRequest, fake_api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> AsyncIterator[TwoStations]:
     folder = tmp_path / "stations"
     folder.mkdir()
     (folder / "a-xincheng.toml").write_text(station_toml(), encoding="utf-8")
     (folder / "b-donghu.toml").write_text(STATION_2, encoding="utf-8")
     fake_api.add_user(CHIEF_2, "东湖所长")
     fake_api.add_user(OFFICER_2, "赵东")
-    fake_api.add_group(GROUP_2, "东湖一网格群", supergroup=True, bot_status="member",
-                       members={RESIDENT: "member", OFFICER_2: "member"})
+    fake_api.add_group(
+        GROUP_2,
+        "东湖一网格群",
+        supergroup=True,
+        bot_status="member",
+        members={RESIDENT: "member", OFFICER_2: "member"},
+    )
     bot = TwoStations(fake_api, request.param, database_url, folder)
     await bot.start()
     yield bot
@@ -91,7 +101,10 @@ def test_station_option_takes_folders_and_repeats(tmp_path: Path) -> None:
         (tmp_path / name).write_text("", encoding="utf-8")
     assert station_files(str(tmp_path)) == [tmp_path / "a.toml", tmp_path / "b.toml"]
     assert station_files(None, ["x.toml", str(tmp_path)]) == [
-        Path("x.toml"), tmp_path / "a.toml", tmp_path / "b.toml"]
+        Path("x.toml"),
+        tmp_path / "a.toml",
+        tmp_path / "b.toml",
+    ]
 
 
 async def test_two_stations_number_tickets_separately(two_stations: TwoStations) -> None:

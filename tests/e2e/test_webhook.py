@@ -30,20 +30,30 @@ class WebhookGridbot(Gridbot):
         self.url = f"{self.base}/tg/hook"
 
     def settings(self) -> Settings:
-        return Settings(token=TOKEN, api_url=self.fake.url, database_url=self.database_url,
-                        framework=self.framework, webhook_url=self.url,  # type: ignore[arg-type]
-                        listen=self.base.removeprefix("http://"), webhook_secret=SECRET)
+        return Settings.model_validate(
+            {
+                "token": TOKEN,
+                "api_url": self.fake.url,
+                "database_url": self.database_url,
+                "framework": self.framework,
+                "webhook_url": self.url,
+                "listen": self.base.removeprefix("http://"),
+                "webhook_secret": SECRET,
+            }
+        )
 
     async def processed_count(self) -> int:
         async def count(uow: UnitOfWork) -> int:
             stmt = select(func.count()).select_from(ProcessedUpdate)
             return int(await uow.session.scalar(stmt) or 0)
+
         return await self.query(count)
 
 
 @pytest.fixture(params=RUNTIMES)
-async def hooked(request: pytest.FixtureRequest, fake_api: FakeBotAPI,
-                 tmp_path: Path) -> AsyncIterator[WebhookGridbot]:
+async def hooked(
+    request: pytest.FixtureRequest, fake_api: FakeBotAPI, tmp_path: Path
+) -> AsyncIterator[WebhookGridbot]:
     bot = WebhookGridbot(fake_api, request.param, f"sqlite+aiosqlite:///{tmp_path / 'wh.db'}")
     await bot.start()
     yield bot
@@ -95,8 +105,9 @@ async def test_push_with_right_secret_is_handled(hooked: WebhookGridbot) -> None
 
 async def test_messages_of_one_chat_are_handled_in_order(hooked: WebhookGridbot) -> None:
     fake = hooked.fake
-    sent = [await fake.user_sends(RESIDENT, GROUP, f"#报事 第{i}件事：路灯坏了")
-            for i in range(1, 6)]
+    sent = [
+        await fake.user_sends(RESIDENT, GROUP, f"#报事 第{i}件事：路灯坏了") for i in range(1, 6)
+    ]
     await settled(fake, [hooked.base])
     await hooked.idle()
     by_message = {t.source_message_id: t.number for t in await hooked.tickets()}

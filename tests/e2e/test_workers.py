@@ -72,7 +72,9 @@ async def counts(url: str) -> tuple[int, int]:
 
 
 async def test_updates_redelivered_to_the_other_worker_make_no_second_ticket_or_message(
-    tmp_path: Path, fake: FakeBotAPI, pg_url: str,
+    tmp_path: Path,
+    fake: FakeBotAPI,
+    pg_url: str,
 ) -> None:
     cluster = await start_cluster(tmp_path, fake, pg_url, station_toml())
     try:
@@ -104,7 +106,9 @@ async def test_updates_redelivered_to_the_other_worker_make_no_second_ticket_or_
 
 
 async def test_leader_killed_next_escalation_still_arrives_once(
-    tmp_path: Path, fake: FakeBotAPI, pg_url: str,
+    tmp_path: Path,
+    fake: FakeBotAPI,
+    pg_url: str,
 ) -> None:
     station = station_toml(accept="2s").replace('sweep = "1m"', 'sweep = "1s"')
     cluster = await start_cluster(tmp_path, fake, pg_url, station)
@@ -125,7 +129,9 @@ async def test_leader_killed_next_escalation_still_arrives_once(
 
 
 async def test_push_with_bad_secret_through_nginx_gets_401_and_stores_nothing(
-    tmp_path: Path, fake: FakeBotAPI, pg_url: str,
+    tmp_path: Path,
+    fake: FakeBotAPI,
+    pg_url: str,
 ) -> None:
     cluster = await start_cluster(tmp_path, fake, pg_url, station_toml())
     try:

@@ -59,8 +59,16 @@ def nginx_missing() -> str | None:
 class Cluster:
     """nginx on one port, `workers` gridbot processes behind it, all on one database."""
 
-    def __init__(self, tmp: Path, fake: FakeBotAPI, database_url: str, station: str, *,
-                 workers: int = 2, frameworks: tuple[str, ...] = ("aiogram", "ptb")) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        fake: FakeBotAPI,
+        database_url: str,
+        station: str,
+        *,
+        workers: int = 2,
+        frameworks: tuple[str, ...] = ("aiogram", "ptb"),
+    ) -> None:
         self.tmp, self.fake, self.database_url = tmp, fake, database_url
         self.station_path = tmp / "station.toml"
         self.station_path.write_text(station, encoding="utf-8")
@@ -72,7 +80,7 @@ class Cluster:
         self.procs: list[asyncio.subprocess.Process | None] = [None] * workers
         self.nginx: asyncio.subprocess.Process | None = None
 
-    async def start(self, timeout: float = 60) -> None:  # noqa: ASYNC109
+    async def start(self, timeout: float = 60) -> None:
         await self._start_nginx()
         for i in range(len(self.ports)):
             await self.start_worker(i)
@@ -84,15 +92,38 @@ class Cluster:
         env["PYTHONPATH"] = str(ROOT)
         log = (self.tmp / f"worker{i}.log").open("ab")
         self.procs[i] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--token", TOKEN, "--api-url", self.fake.url,
-            "--database-url", self.database_url, "--station", str(self.station_path),
-            "--framework", self.frameworks[i], "--webhook-url", self.url,
-            "--listen", f"127.0.0.1:{self.ports[i]}", "--webhook-secret", SECRET,
-            "--send-limits", "off", "--log-level", "info",
-            cwd=self.tmp, env=env, stdout=log, stderr=log)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--token",
+            TOKEN,
+            "--api-url",
+            self.fake.url,
+            "--database-url",
+            self.database_url,
+            "--station",
+            str(self.station_path),
+            "--framework",
+            self.frameworks[i],
+            "--webhook-url",
+            self.url,
+            "--listen",
+            f"127.0.0.1:{self.ports[i]}",
+            "--webhook-secret",
+            SECRET,
+            "--send-limits",
+            "off",
+            "--log-level",
+            "info",
+            cwd=self.tmp,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
         log.close()
 
-    async def wait_healthy(self, i: int, timeout: float = 60) -> None:  # noqa: ASYNC109
+    async def wait_healthy(self, i: int, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             proc = self.procs[i]
@@ -103,7 +134,7 @@ class Cluster:
             await asyncio.sleep(0.1)
         raise TimeoutError(f"worker {i} not healthy after {timeout}s:\n{self.log(i)}")
 
-    async def leader(self, timeout: float = 30) -> int:  # noqa: ASYNC109
+    async def leader(self, timeout: float = 30) -> int:
         """Index of the worker that says it leads (waits for one)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -149,16 +180,28 @@ class Cluster:
 
     async def _start_nginx(self) -> None:
         assert NGINX is not None
-        servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;"
-                            for p in self.ports)
+        servers = "\n".join(
+            f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in self.ports
+        )
         user = "user root root;" if os.geteuid() == 0 else ""
         conf = self.tmp / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(tmp=self.tmp, user=user, servers=servers,
-                                          port=self.nginx_port), encoding="utf-8")
+        conf.write_text(
+            NGINX_CONF.format(tmp=self.tmp, user=user, servers=servers, port=self.nginx_port),
+            encoding="utf-8",
+        )
         self.nginx = await asyncio.create_subprocess_exec(
-            NGINX, "-p", str(self.tmp), "-c", str(conf), "-e", str(self.tmp / "nginx-error.log"),
-            "-g", "daemon off;", stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL)
+            NGINX,
+            "-p",
+            str(self.tmp),
+            "-c",
+            str(conf),
+            "-e",
+            str(self.tmp / "nginx-error.log"),
+            "-g",
+            "daemon off;",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.nginx.returncode is not None:

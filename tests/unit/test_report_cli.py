@@ -15,10 +15,21 @@ from storage.migrate import upgrade
 from tests.storage.test_reports import HISTORY, load
 
 
-def args(out: Path | str, *, date: str | None = "2026-03-10", period: str = "day",
-         database_url: str | None = None, station_name: str | None = None) -> argparse.Namespace:
-    return argparse.Namespace(period=period, date=date, out=str(out), database_url=database_url,
-                              station_name=station_name)
+def args(
+    out: Path | str,
+    *,
+    date: str | None = "2026-03-10",
+    period: str = "day",
+    database_url: str | None = None,
+    station_name: str | None = None,
+) -> argparse.Namespace:
+    return argparse.Namespace(
+        period=period,
+        date=date,
+        out=str(out),
+        database_url=database_url,
+        station_name=station_name,
+    )
 
 
 async def seed(url: str) -> None:
@@ -52,25 +63,37 @@ def test_xlsx_and_png_reports(database: str, tmp_path: Path) -> None:
     assert (tmp_path / "r.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_database_url_from_environment(database: str, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_url_from_environment(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GRIDBOT_DATABASE_URL", database)
     assert main(args(tmp_path / "r.txt", date=None)) == 0
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"date": "2026-13-01"}, "gridbot: --date '2026-13-01' is not a date"),
-    ({"out": "r.pdf"}, "gridbot: --out r.pdf: unknown extension"),
-    ({"station_name": "旧城派出所"}, "gridbot: no station named '旧城派出所'"),
-    ({"database_url": "mysql://x"}, "gridbot: setting --database-url"),
-    ({"database_url": "sqlite+aiosqlite:////nonexistent/gridbot.db"},
-     "gridbot: database file /nonexistent/gridbot.db does not exist"),
-    ({"database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/x"},
-     "gridbot: database postgresql+asyncpg://postgres@127.0.0.1:1/x: "),
-])
-def test_errors_are_one_line_and_exit_2(database: str, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str],
-                                        kwargs: dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"date": "2026-13-01"}, "gridbot: --date '2026-13-01' is not a date"),
+        ({"out": "r.pdf"}, "gridbot: --out r.pdf: unknown extension"),
+        ({"station_name": "旧城派出所"}, "gridbot: no station named '旧城派出所'"),
+        ({"database_url": "mysql://x"}, "gridbot: setting --database-url"),
+        (
+            {"database_url": "sqlite+aiosqlite:////nonexistent/gridbot.db"},
+            "gridbot: database file /nonexistent/gridbot.db does not exist",
+        ),
+        (
+            {"database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/x"},
+            "gridbot: database postgresql+asyncpg://postgres@127.0.0.1:1/x: ",
+        ),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(
+    database: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    kwargs: dict[str, str],
+    message: str,
+) -> None:
     given = {"out": tmp_path / "r.txt", "database_url": database, **kwargs}
     out = given.pop("out")
     assert main(args(out, **given)) == 2  # type: ignore[arg-type]

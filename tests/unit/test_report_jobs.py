@@ -16,8 +16,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def deps() -> Deps:
-    return Deps(uow=None, clock=FakeClock(), classifier=None,  # type: ignore[arg-type]
-                bot=BotIdentity(1, "bot"))
+    return Deps(
+        uow=None,
+        clock=FakeClock(),
+        classifier=None,  # type: ignore[arg-type]
+        bot=BotIdentity(1, "bot"),
+    )
 
 
 def next_fire(scheduler: AsyncIOScheduler, job_id: str, after: datetime) -> Any:
@@ -32,12 +36,15 @@ def test_jobs_fire_at_eight_local_daily_monday_and_first() -> None:
     scheduler = AsyncIOScheduler(timezone="UTC")
     add_report_jobs(scheduler, deps(), ["Asia/Shanghai", "Asia/Shanghai"])
     after = datetime(2026, 3, 11, 9, tzinfo=SHANGHAI)  # a Wednesday, after 08:00
-    assert next_fire(scheduler, "report_day_Asia/Shanghai", after) == \
-        datetime(2026, 3, 12, 8, tzinfo=SHANGHAI)
-    assert next_fire(scheduler, "report_week_Asia/Shanghai", after) == \
-        datetime(2026, 3, 16, 8, tzinfo=SHANGHAI)
-    assert next_fire(scheduler, "report_month_Asia/Shanghai", after) == \
-        datetime(2026, 4, 1, 8, tzinfo=SHANGHAI)
+    assert next_fire(scheduler, "report_day_Asia/Shanghai", after) == datetime(
+        2026, 3, 12, 8, tzinfo=SHANGHAI
+    )
+    assert next_fire(scheduler, "report_week_Asia/Shanghai", after) == datetime(
+        2026, 3, 16, 8, tzinfo=SHANGHAI
+    )
+    assert next_fire(scheduler, "report_month_Asia/Shanghai", after) == datetime(
+        2026, 4, 1, 8, tzinfo=SHANGHAI
+    )
     assert len(scheduler.get_jobs()) == 3
 
 

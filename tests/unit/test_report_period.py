@@ -39,11 +39,14 @@ def test_month_across_new_year() -> None:
     assert (period.first_day, period.last_day) == (date(2025, 12, 1), date(2025, 12, 31))
 
 
-@pytest.mark.parametrize(("kind", "first", "last"), [
-    ("day", date(2026, 2, 18), date(2026, 2, 18)),
-    ("week", date(2026, 2, 16), date(2026, 2, 22)),
-    ("month", date(2026, 2, 1), date(2026, 2, 28)),
-])
+@pytest.mark.parametrize(
+    ("kind", "first", "last"),
+    [
+        ("day", date(2026, 2, 18), date(2026, 2, 18)),
+        ("week", date(2026, 2, 16), date(2026, 2, 22)),
+        ("month", date(2026, 2, 1), date(2026, 2, 28)),
+    ],
+)
 def test_explicit_date_picks_the_period_containing_it(kind: str, first: date, last: date) -> None:
     period = containing(kind, date(2026, 2, 18), ZONE)  # type: ignore[arg-type]
     assert (period.first_day, period.last_day) == (first, last)

@@ -18,17 +18,40 @@ from handlers.texts import catalogue
 from storage.reports import BoardEntry, Counts, Durations, Report, Row
 
 PERIOD = containing("week", date(2026, 3, 4), "Asia/Shanghai")
-A = Counts(new=4, resolved_of_new=3, taken=5, resolved=5, reopened=1, open=1, satisfied=1,
-           basically=2, dissatisfied=1)
+A = Counts(
+    new=4,
+    resolved_of_new=3,
+    taken=5,
+    resolved=5,
+    reopened=1,
+    open=1,
+    satisfied=1,
+    basically=2,
+    dissatisfied=1,
+)
 B = Counts(new=2, taken=1, open=3, overdue=2)
-TOTAL = Counts(new=6, resolved_of_new=3, taken=6, resolved=5, reopened=1, open=4, overdue=2,
-               satisfied=1, basically=2, dissatisfied=1)
+TOTAL = Counts(
+    new=6,
+    resolved_of_new=3,
+    taken=6,
+    resolved=5,
+    reopened=1,
+    open=4,
+    overdue=2,
+    satisfied=1,
+    basically=2,
+    dissatisfied=1,
+)
 
 
 def sample() -> Report:
     return Report(
-        station_id=1, station_name="新城派出所", start=PERIOD.start, end=PERIOD.end,
-        totals=TOTAL, durations=Durations(900, 2100, 3600, 5760),
+        station_id=1,
+        station_name="新城派出所",
+        start=PERIOD.start,
+        end=PERIOD.end,
+        totals=TOTAL,
+        durations=Durations(900, 2100, 3600, 5760),
         grids=[Row(1, "NH-01 南湖社区一网格", A), Row(2, "NH-02 南湖社区二网格", B)],
         officers=[Row(2001, "王向阳", A), Row(2002, "李明", B)],
         red=[BoardEntry(2003, "赵强", Counts(new=1, resolved_of_new=1, resolved=1))],
@@ -85,8 +108,10 @@ def test_workbook_has_four_sheets_with_the_same_figures() -> None:
     assert [g[0] for g in grids] == ["NH-01 南湖社区一网格", "NH-02 南湖社区二网格"]
     board = list(book["红黑榜"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[1], r[5], r[6]) for r in board] == [
-        ("红榜", "赵强", None, None), ("黑榜", "李明", "#3、#7", None),
-        ("黑榜", "王向阳", None, "#6")]
+        ("红榜", "赵强", None, None),
+        ("黑榜", "李明", "#3、#7", None),
+        ("黑榜", "王向阳", None, "#6"),
+    ]
 
 
 def test_rendering_twice_leaves_no_figure_behind() -> None:
