@@ -60,13 +60,25 @@ def station_toml(groups: int) -> str:
         "",
     ]
     for k in range(officers):
-        grids = ", ".join(f'"G-{i:03d}"' for i in range(k * GRIDS_PER_OFFICER,
-                                                       min(groups, (k + 1) * GRIDS_PER_OFFICER)))
-        parts += ["[[officers]]", f"id = {OFFICER_BASE + k}", f'name = "民警{k:02d}"',
-                  f"grids = [{grids}]", ""]
+        grids = ", ".join(
+            f'"G-{i:03d}"'
+            for i in range(k * GRIDS_PER_OFFICER, min(groups, (k + 1) * GRIDS_PER_OFFICER))
+        )
+        parts += [
+            "[[officers]]",
+            f"id = {OFFICER_BASE + k}",
+            f'name = "民警{k:02d}"',
+            f"grids = [{grids}]",
+            "",
+        ]
     for i in range(groups):
-        parts += ["[[grids]]", f'code = "G-{i:03d}"', f'name = "第{i:03d}网格"',
-                  f"chat_id = {group_id(i)}", ""]
+        parts += [
+            "[[grids]]",
+            f'code = "G-{i:03d}"',
+            f'name = "第{i:03d}网格"',
+            f"chat_id = {group_id(i)}",
+            "",
+        ]
     return "\n".join(parts)
 
 
@@ -82,8 +94,9 @@ def populate(fake: FakeBotAPI, groups: int, residents_per_group: int = 3) -> Non
         for r in range(residents_per_group):
             fake.add_user(resident(i, r), f"居民{i}-{r}")
         members[officer_of(i)] = "member"
-        fake.add_group(group_id(i), f"第{i:03d}网格群", supergroup=True, members=members,
-                       bot_status="member")
+        fake.add_group(
+            group_id(i), f"第{i:03d}网格群", supergroup=True, members=members, bot_status="member"
+        )
 
 
 def resident(group: int, r: int = 0) -> int:
@@ -108,8 +121,11 @@ class BotProcess:
         fd, name = tempfile.mkstemp(prefix="bench-bot-", suffix=".log")
         self.log_path = Path(name)
         self.proc = subprocess.Popen(  # noqa: ASYNC220 -- started once, then only polled
-            [sys.executable, *self.args], cwd=ROOT, env={**os.environ, **self.env},
-            stdout=fd, stderr=fd,
+            [sys.executable, *self.args],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=fd,
+            stderr=fd,
         )
         os.close(fd)
         self._sampler = asyncio.create_task(self._sample())
@@ -151,7 +167,7 @@ class BotProcess:
         if self.proc.poll() is None:
             self.proc.terminate()
             deadline = time.monotonic() + timeout
-            while self.proc.poll() is None and time.monotonic() < deadline:
+            while self.proc.poll() is None and time.monotonic() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
             if self.proc.poll() is None:
                 self.proc.kill()
@@ -165,19 +181,37 @@ class BotProcess:
                 self.log_path.unlink()
 
 
-def gridbot_process(fake: FakeBotAPI, framework: str, database_url: str, station: Path,
-                    *, send_limits: str | None) -> BotProcess:
-    args = ["-m", "bot", "run", "--token", TOKEN, "--api-url", fake.url,
-            "--database-url", database_url, "--framework", framework,
-            "--station", str(station), "--poll-timeout", "10", "--log-level", "warning"]
+def gridbot_process(
+    fake: FakeBotAPI, framework: str, database_url: str, station: Path, *, send_limits: str | None
+) -> BotProcess:
+    args = [
+        "-m",
+        "bot",
+        "run",
+        "--token",
+        TOKEN,
+        "--api-url",
+        fake.url,
+        "--database-url",
+        database_url,
+        "--framework",
+        framework,
+        "--station",
+        str(station),
+        "--poll-timeout",
+        "10",
+        "--log-level",
+        "warning",
+    ]
     if send_limits is not None:
         args += ["--send-limits", send_limits]
     return BotProcess(args, env={"GRIDBOT_TOKEN": TOKEN})
 
 
 def echo_process(fake: FakeBotAPI, framework: str) -> BotProcess:
-    return BotProcess(["-m", "bench._echo", "--framework", framework, "--token", TOKEN,
-                       "--api-url", fake.url])
+    return BotProcess(
+        ["-m", "bench._echo", "--framework", framework, "--token", TOKEN, "--api-url", fake.url]
+    )
 
 
 # -- databases -----------------------------------------------------------------------------------
@@ -230,8 +264,10 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True)) + " |"
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    body = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
-            for r in cells[1:]]
+    body = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
+        for r in cells[1:]
+    ]
     return "\n".join([line, rule, *body])
 
 

@@ -31,9 +31,11 @@ def run_ptb(token: str, api_url: str) -> None:
     from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_chat is not None and update.effective_message is not None
-        await context.bot.send_message(update.effective_chat.id,
-                                       update.effective_message.text or "")
+        assert update.effective_chat is not None
+        assert update.effective_message is not None
+        await context.bot.send_message(
+            update.effective_chat.id, update.effective_message.text or ""
+        )
 
     app = Application.builder().token(token).base_url(f"{api_url}/bot").build()
     app.add_handler(MessageHandler(filters.TEXT, echo))

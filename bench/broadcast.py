@@ -75,8 +75,10 @@ class Phase:
 def reporter_groups(groups: int, offset: int) -> list[int]:
     """One group per officer, so officer messages never queue behind each other."""
     officers = groups // GRIDS_PER_OFFICER
-    return [(k % officers) * GRIDS_PER_OFFICER + (k // officers + offset) % GRIDS_PER_OFFICER
-            for k in range(REPORTERS)]
+    return [
+        (k % officers) * GRIDS_PER_OFFICER + (k // officers + offset) % GRIDS_PER_OFFICER
+        for k in range(REPORTERS)
+    ]
 
 
 async def reports(fake: FakeBotAPI, watch: Watch, groups: list[int], tag: str) -> list[float]:
@@ -97,7 +99,9 @@ async def broadcast(fake: FakeBotAPI, watch: Watch, groups: int, phase: Phase) -
     await fake.user_sends(CHIEF, CHIEF, f"/broadcast {MARKER}{watch.round}:请各户检查电器线路")
     confirm = await fake.wait_for_message(
         lambda m: m.chat_id == CHIEF and any("bc1:" in d for row in m.buttons for _, d in row),
-        since=since, timeout=30)
+        since=since,
+        timeout=30,
+    )
     data = next(d for row in confirm.buttons for _, d in row if d.endswith(":y"))
     before_429 = fake.count_429
     pressed = time.perf_counter()
@@ -108,7 +112,9 @@ async def broadcast(fake: FakeBotAPI, watch: Watch, groups: int, phase: Phase) -
     phase.count_429 = fake.count_429 - before_429
 
 
-async def scenario(fake: FakeBotAPI, bot: BotProcess, groups: int) -> list[Phase]:
+async def scenario(
+    fake: FakeBotAPI, bot: BotProcess, groups: int, *, quiet_phase: bool = True
+) -> list[Phase]:
     watch = Watch()
     fake.subscribe(watch)
     await bot.start(fake)
@@ -116,9 +122,10 @@ async def scenario(fake: FakeBotAPI, bot: BotProcess, groups: int) -> list[Phase
         # The first report pays for loading the classifier's dictionary: not measured.
         await reports(fake, watch, [groups - 1], "W")
         quiet = Phase("A: reports, no broadcast")
-        before = fake.count_429
-        quiet.latencies = await reports(fake, watch, reporter_groups(groups, 0), "A")
-        quiet.count_429 = fake.count_429 - before
+        if quiet_phase:
+            before = fake.count_429
+            quiet.latencies = await reports(fake, watch, reporter_groups(groups, 0), "A")
+            quiet.count_429 = fake.count_429 - before
         alone = Phase("B: broadcast alone")
         await broadcast(fake, watch, groups, alone)
         busy = Phase("C: broadcast + reports")
@@ -131,12 +138,13 @@ async def scenario(fake: FakeBotAPI, bot: BotProcess, groups: int) -> list[Phase
         await bot.stop()
 
 
-async def run(framework: str, database_url: str, station: Path, groups: int
-              ) -> tuple[list[Phase], int]:
+async def run(
+    framework: str, database_url: str, station: Path, groups: int, *, quiet_phase: bool = True
+) -> tuple[list[Phase], int]:
     async with FakeBotAPI([TOKEN], enforce_limits=True) as fake:
         populate(fake, groups, residents_per_group=1)
         bot = gridbot_process(fake, framework, database_url, station, send_limits=None)
-        phases = await scenario(fake, bot, groups)
+        phases = await scenario(fake, bot, groups, quiet_phase=quiet_phase)
         return phases, bot.peak_rss
 
 
@@ -150,7 +158,8 @@ def main() -> None:
     groups = 90 if args.quick else args.groups
     frameworks = ["aiogram"] if args.quick else args.framework.split(",")
     floor = groups / 30
-    rows, lat_rows, ok, rss_rows = [], [], True, []
+    rows, lat_rows, rss_rows = [], [], []
+    ok = {"B": True, "C": True}
     with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
         station = Path(tmp) / "station.toml"
         station.write_text(station_toml(groups), encoding="utf-8")
@@ -163,27 +172,48 @@ def main() -> None:
                 for p in phases:
                     if p.seconds is not None:
                         ratio = p.seconds / floor
-                        ok &= ratio <= GOAL_RATIO and p.count_429 == 0
-                        rows.append([framework, db, p.name, f"{p.delivered}/{groups}",
-                                     f"{p.seconds:.2f} s", f"{floor:.1f} s", f"{ratio:.2f}",
-                                     p.count_429])
+                        ok[p.name[0]] &= ratio <= GOAL_RATIO and p.count_429 == 0
+                        rows.append(
+                            [
+                                framework,
+                                db,
+                                p.name,
+                                f"{p.delivered}/{groups}",
+                                f"{p.seconds:.2f} s",
+                                f"{floor:.1f} s",
+                                f"{ratio:.2f}",
+                                p.count_429,
+                            ]
+                        )
                     if p.latencies:
-                        lat_rows.append([framework, db, p.name, len(p.latencies),
-                                         f"{percentile(p.latencies, 50):.0f} ms",
-                                         f"{percentile(p.latencies, 99):.0f} ms",
-                                         f"{max(p.latencies):.0f} ms", p.count_429])
+                        lat_rows.append(
+                            [
+                                framework,
+                                db,
+                                p.name,
+                                len(p.latencies),
+                                f"{percentile(p.latencies, 50):.0f} ms",
+                                f"{percentile(p.latencies, 99):.0f} ms",
+                                f"{max(p.latencies):.0f} ms",
+                                p.count_429,
+                            ]
+                        )
     print()
-    print(f"broadcast to {groups} groups, limits enforced by the fake server, default limits "
-          "in the bot; time from the confirm press to the last group's message")
-    print(table(["framework", "db", "phase", "delivered", "time", "floor", "ratio", "429s"],
-                rows))
+    print(
+        f"broadcast to {groups} groups, limits enforced by the fake server, default limits "
+        "in the bot; time from the confirm press to the last group's message"
+    )
+    print(table(["framework", "db", "phase", "delivered", "time", "floor", "ratio", "429s"], rows))
     print()
-    print(f"acknowledgement latency, {REPORTERS} reports {REPORT_GAP} s apart "
-          "(report sent -> ack in the group)")
+    print(
+        f"acknowledgement latency, {REPORTERS} reports {REPORT_GAP} s apart "
+        "(report sent -> ack in the group)"
+    )
     print(table(["framework", "db", "phase", "reports", "p50", "p99", "max", "429s"], lat_rows))
     print()
     print(table(["framework", "db", "bot peak RSS (VmHWM)"], rss_rows))
-    print(f"\ngoal: broadcast <= {GOAL_RATIO} x floor and zero 429s: {verdict(ok)}")
+    print(f"\ngoal: broadcast alone <= {GOAL_RATIO} x floor and zero 429s: {verdict(ok['B'])}")
+    print(f"      (with reports during it, which share the 30/s: {verdict(ok['C'])})")
 
 
 if __name__ == "__main__":

@@ -56,15 +56,16 @@ async def push(fake: FakeBotAPI, first: int, n: int) -> set[tuple[int, int]]:
     return sent
 
 
-async def wait_replies(fake: FakeBotAPI, since: int, sent: set[tuple[int, int]], *,
-                       private: int, timeout: float) -> None:
+async def wait_replies(
+    fake: FakeBotAPI, since: int, sent: set[tuple[int, int]], *, private: int, timeout: float
+) -> None:
     """Until every sent message has a group reply and `private` private messages arrived."""
     state = {"index": since, "acks": 0, "private": 0}
     pending = set(sent)
 
     def done() -> bool | None:
         messages = fake.bot_messages
-        for msg in messages[state["index"]:]:
+        for msg in messages[state["index"] :]:
             if msg.chat_id > 0:
                 state["private"] += 1
             elif (msg.chat_id, msg.reply_to_message_id) in pending:
@@ -82,6 +83,7 @@ async def wait_echoes(fake: FakeBotAPI, since: int, n: int, timeout: float) -> N
 async def measure(bot: BotProcess, fake: FakeBotAPI, n: int, *, gridbot: bool) -> Run:
     await bot.start(fake)
     try:
+
         async def one_round(first: int, count: int) -> float:
             since = len(fake.bot_messages)
             start = time.perf_counter()
@@ -99,8 +101,9 @@ async def measure(bot: BotProcess, fake: FakeBotAPI, n: int, *, gridbot: bool) -
         await bot.stop()
 
 
-async def bench_framework(framework: str, database_url: str, station: Path, n: int
-                          ) -> tuple[Run, Run]:
+async def bench_framework(
+    framework: str, database_url: str, station: Path, n: int
+) -> tuple[Run, Run]:
     async with FakeBotAPI([TOKEN], enforce_limits=False) as fake:
         populate(fake, GROUPS)
         bare = await measure(echo_process(fake, framework), fake, n, gridbot=False)
@@ -115,8 +118,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=300, help="reports per run (default 300)")
     parser.add_argument("--quick", action="store_true", help="N=60, SQLite only")
-    parser.add_argument("--db", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql (default both)")
+    parser.add_argument(
+        "--db", default="sqlite", help="comma-separated: sqlite, postgresql (default sqlite)"
+    )
     parser.add_argument("--framework", default="aiogram,ptb")
     args = parser.parse_args()
     n = 60 if args.quick else args.n
@@ -132,14 +136,30 @@ def main() -> None:
                 ratio = full.rate / bare.rate
                 if db == "sqlite":
                     goal_ok &= ratio >= GOAL
-                rows.append([framework, db, n, f"{full.rate:.1f}/s", f"{bare.rate:.1f}/s",
-                             f"{ratio:.2f}", mb(full.peak_rss), mb(bare.peak_rss)])
-                print(f"  {framework}/{db}: gridbot {full.seconds:.2f}s, bare {bare.seconds:.2f}s",
-                      flush=True)
+                rows.append(
+                    [
+                        framework,
+                        db,
+                        n,
+                        f"{full.rate:.1f}/s",
+                        f"{bare.rate:.1f}/s",
+                        f"{ratio:.2f}",
+                        mb(full.peak_rss),
+                        mb(bare.peak_rss),
+                    ]
+                )
+                print(
+                    f"  {framework}/{db}: gridbot {full.seconds:.2f}s, bare {bare.seconds:.2f}s",
+                    flush=True,
+                )
     print()
     print(f"intake: {n} reports (ticket + group ack + officer DM) vs bare echo, same fake server")
-    print(table(["framework", "db", "N", "gridbot", "bare echo", "ratio", "gridbot RSS",
-                 "echo RSS"], rows))
+    print(
+        table(
+            ["framework", "db", "N", "gridbot", "bare echo", "ratio", "gridbot RSS", "echo RSS"],
+            rows,
+        )
+    )
     print(f"goal: gridbot >= {GOAL} x bare echo rate on SQLite: {verdict(goal_ok)}")
 
 

@@ -14,11 +14,27 @@ import tempfile
 from pathlib import Path
 
 from bench import broadcast, intake
-from bench._common import TOKEN, echo_process, mb, populate, scratch_database, station_toml, table
+from bench._common import (
+    TOKEN,
+    echo_process,
+    gridbot_process,
+    mb,
+    populate,
+    scratch_database,
+    station_toml,
+    table,
+)
 from bench._common import verdict as pass_fail
 from bot.sandbox.fakeapi import FakeBotAPI
 
 GOAL = 200 * 1024 * 1024
+
+
+async def gridbot_intake(framework: str, url: str, station: Path, n: int) -> intake.Run:
+    async with FakeBotAPI([TOKEN], enforce_limits=False) as fake:
+        populate(fake, intake.GROUPS)
+        bot = gridbot_process(fake, framework, url, station, send_limits="off")
+        return await intake.measure(bot, fake, n, gridbot=True)
 
 
 async def echo_peak(framework: str, n: int) -> int:
@@ -45,17 +61,21 @@ def main() -> None:
         big.write_text(station_toml(groups), encoding="utf-8")
         for framework in frameworks:
             with scratch_database("sqlite", f"mem_intake_{framework}") as url:
-                full, _ = asyncio.run(intake.bench_framework(framework, url, small, n))
+                full = asyncio.run(gridbot_intake(framework, url, small, n))
             with scratch_database("sqlite", f"mem_broadcast_{framework}") as url:
-                _, bc_rss = asyncio.run(broadcast.run(framework, url, big, groups))
-            bare = asyncio.run(echo_peak(framework, n))
+                _, bc_rss = asyncio.run(
+                    broadcast.run(framework, url, big, groups, quiet_phase=False)
+                )
+            bare = asyncio.run(echo_peak(framework, 60))
             peak = max(full.peak_rss, bc_rss)
             ok &= peak < GOAL
             rows.append([framework, mb(full.peak_rss), mb(bc_rss), mb(peak), mb(bare)])
             print(f"  {framework}: done", flush=True)
     print()
-    print(f"peak RSS of `gridbot run` (SQLite): intake of {n} reports; broadcast to {groups} "
-          "groups with reports during it")
+    print(
+        f"peak RSS of `gridbot run` (SQLite): intake of {n} reports; broadcast to {groups} "
+        "groups with reports during it"
+    )
     print(table(["framework", "intake", "broadcast", "peak", "bare echo bot"], rows))
     print(f"\ngoal: peak RSS < {mb(GOAL)}: {pass_fail(ok)}")
 

@@ -66,6 +66,7 @@ TICKET_COLUMNS = (
     "rating",
     "rated_at",
 )
+PG_INDEX = r"Scan (?:Backward )?using (\w+)|Bitmap Index Scan on (\w+)"
 EVENT_COLUMNS = ("ticket_id", "actor_id", "action", "before", "after", "internal", "at")
 
 
@@ -250,11 +251,18 @@ async def indexes_used(engine: AsyncEngine, statements: list[tuple[str, Any]]) -
     async with engine.connect() as conn:
         pg = conn.dialect.name == "postgresql"
         for statement, params in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
             prefix = "EXPLAIN " if pg else "EXPLAIN QUERY PLAN "
             result = await conn.exec_driver_sql(prefix + statement, params)
             plan = "\n".join(str(row[-1]) for row in result)
-            pattern = r"using (\w+)" if pg else r"USING (?:COVERING )?INDEX (\w+)"
-            found |= set(re.findall(pattern, plan, flags=re.IGNORECASE if pg else 0))
+            pattern = PG_INDEX if pg else r"USING (?:COVERING )?INDEX (\w+)"
+            found |= {
+                name
+                for match in re.findall(pattern, plan)
+                for name in (match if isinstance(match, tuple) else (match,))
+                if name
+            }
             if "PRIMARY KEY" in plan or "INTEGER PRIMARY KEY" in plan:
                 found.add("(primary key)")
     return found

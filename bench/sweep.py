@@ -54,15 +54,38 @@ WARMUP_AHEAD = 300.0
 SWEEP_EVERY = timedelta(minutes=1)
 GOAL_MS = 200.0
 CATEGORIES = ("safety_hazard", "help", "traffic", "fraud", "theft", "dispute", "noise")
-COLUMNS = ("id", "station_id", "number", "grid_id", "source_chat_id", "source_message_id",
-           "reporter_id", "text", "category", "urgent", "status", "officer_id", "department",
-           "created_at", "taken_at", "resolved_at", "closed_at", "clock_started_at",
-           "reopen_count", "escalation_stage", "next_escalation_at", "rating", "rated_at",
-           "follow_up_at", "follow_up_answer", "resolution")
+COLUMNS = (
+    "id",
+    "station_id",
+    "number",
+    "grid_id",
+    "source_chat_id",
+    "source_message_id",
+    "reporter_id",
+    "text",
+    "category",
+    "urgent",
+    "status",
+    "officer_id",
+    "department",
+    "created_at",
+    "taken_at",
+    "resolved_at",
+    "closed_at",
+    "clock_started_at",
+    "reopen_count",
+    "escalation_stage",
+    "next_escalation_at",
+    "rating",
+    "rated_at",
+    "follow_up_at",
+    "follow_up_answer",
+    "resolution",
+)
 
 
 class NoClassifier:
-    def classify(self, text: str) -> object:
+    def classify(self, text: str) -> object:  # noqa: ARG002
         raise AssertionError("a sweep classifies nothing")
 
 
@@ -102,11 +125,34 @@ def tickets(total: int, open_: int, station_id: int, grid_ids: list[int]) -> Ite
             taken = created + timedelta(minutes=rng.uniform(1, 30))
             resolved = taken + timedelta(hours=rng.uniform(1, 20))
             closed = resolved + timedelta(days=3)
-        yield (i, station_id, i, grid_ids[g], group_id(g), i, resident(g, i % 3),
-               f"{i % 40 + 1}栋{i % 7 + 1}单元楼道灯坏了,晚上很黑 #{i}", CATEGORIES[i % 7], False,
-               status, None if status == "new" else officer_of(g), None, created, taken,
-               resolved, closed, clock, 0, stage, nxt, None, None, None, None,
-               "已处理" if closed else None)
+        yield (
+            i,
+            station_id,
+            i,
+            grid_ids[g],
+            group_id(g),
+            i,
+            resident(g, i % 3),
+            f"{i % 40 + 1}栋{i % 7 + 1}单元楼道灯坏了,晚上很黑 #{i}",
+            CATEGORIES[i % 7],
+            False,
+            status,
+            None if status == "new" else officer_of(g),
+            None,
+            created,
+            taken,
+            resolved,
+            closed,
+            clock,
+            0,
+            stage,
+            nxt,
+            None,
+            None,
+            None,
+            None,
+            "已处理" if closed else None,
+        )
 
 
 def sqlite_text(value: object) -> object:
@@ -122,9 +168,16 @@ async def prepare_schema(url: str) -> tuple[int, list[int]]:
         await upgrade(engine)
         async with session_factory(engine)() as session, session.begin():
             station = await apply_station(session, parse_station(station_toml(GROUPS)))
-            grids = (await session.execute(text(
-                "SELECT id FROM grid WHERE station_id = :s ORDER BY code"), {"s": station.id}
-            )).scalars().all()
+            grids = (
+                (
+                    await session.execute(
+                        text("SELECT id FROM grid WHERE station_id = :s ORDER BY code"),
+                        {"s": station.id},
+                    )
+                )
+                .scalars()
+                .all()
+            )
             return station.id, list(grids)
     finally:
         await engine.dispose()
@@ -133,14 +186,17 @@ async def prepare_schema(url: str) -> tuple[int, list[int]]:
 def fill_sqlite(path: str, total: int, open_: int, station_id: int, grids: list[int]) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
-    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND "
-                           "tbl_name='ticket' AND sql IS NOT NULL").fetchall()
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type='index' AND "
+        "tbl_name='ticket' AND sql IS NOT NULL"
+    ).fetchall()
     for name, _ in indexes:
         conn.execute(f'DROP INDEX "{name}"')
     marks = ",".join("?" * len(COLUMNS))
-    conn.executemany(f"INSERT INTO ticket ({','.join(COLUMNS)}) VALUES ({marks})",
-                     (tuple(sqlite_text(v) for v in row)
-                      for row in tickets(total, open_, station_id, grids)))
+    conn.executemany(
+        f"INSERT INTO ticket ({','.join(COLUMNS)}) VALUES ({marks})",
+        (tuple(sqlite_text(v) for v in row) for row in tickets(total, open_, station_id, grids)),
+    )
     for _, sql in indexes:
         conn.execute(sql)
     conn.execute(f"UPDATE station SET next_ticket_number = {total + 1}")
@@ -150,14 +206,16 @@ def fill_sqlite(path: str, total: int, open_: int, station_id: int, grids: list[
     conn.close()
 
 
-async def fill_postgres(url: str, total: int, open_: int, station_id: int,
-                        grids: list[int]) -> None:
+async def fill_postgres(
+    url: str, total: int, open_: int, station_id: int, grids: list[int]
+) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
-        await conn.copy_records_to_table("ticket", columns=list(COLUMNS),
-                                         records=tickets(total, open_, station_id, grids))
+        await conn.copy_records_to_table(
+            "ticket", columns=list(COLUMNS), records=tickets(total, open_, station_id, grids)
+        )
         await conn.execute(f"SELECT setval(pg_get_serial_sequence('ticket', 'id'), {total})")
         await conn.execute(f"UPDATE station SET next_ticket_number = {total + 1}")
         await conn.execute("ANALYZE")
@@ -173,16 +231,21 @@ def due_sql(dialect: str, now: datetime) -> str:
     stmt = stmt.order_by(Ticket.next_escalation_at).limit(200)
     if dialect == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-        return str(stmt.compile(dialect=postgresql.dialect(),
-                                compile_kwargs={"literal_binds": True}))
+        return str(
+            stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+        )
     return str(stmt.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 async def measure(url: str, dialect: str, sweeps: int, queries: int) -> dict[str, object]:
     engine = create_engine(url)
     clock = FakeClock(T0)
-    deps = Deps(uow=uow_factory(session_factory(engine)), clock=clock,
-                classifier=NoClassifier(), bot=BotIdentity(123456, "gridbot_bench_bot"))
+    deps = Deps(
+        uow=uow_factory(session_factory(engine)),
+        clock=clock,
+        classifier=NoClassifier(),
+        bot=BotIdentity(123456, "gridbot_bench_bot"),
+    )
     try:
         # The query alone, at the start (100 due), inside a transaction rolled back.
         query_ms, found = [], 0
@@ -212,8 +275,14 @@ async def measure(url: str, dialect: str, sweeps: int, queries: int) -> dict[str
             start = time.perf_counter()
             escalated.append(await sweep_overdue(deps))
             sweep_ms.append((time.perf_counter() - start) * 1000)
-        return {"cold": (cold_ms, cold), "query_ms": query_ms, "found": found, "plan": plan, "sweep_ms": sweep_ms,
-                "escalated": escalated}
+        return {
+            "cold": (cold_ms, cold),
+            "query_ms": query_ms,
+            "found": found,
+            "plan": plan,
+            "sweep_ms": sweep_ms,
+            "escalated": escalated,
+        }
     finally:
         await engine.dispose()
 
@@ -270,17 +339,41 @@ def main() -> None:
     rows, ok = [], True
     for db, r in results.items():
         q, s = r["query_ms"], r["sweep_ms"]
-        assert isinstance(q, list) and isinstance(s, list)
+        assert isinstance(q, list)
+        assert isinstance(s, list)
         esc = r["escalated"]
         assert isinstance(esc, list)
         ok &= max(s) < GOAL_MS
         cold_ms, cold_n = r["cold"]  # type: ignore[misc]
-        rows.append([db, f"{median(q):.2f} ms", r["found"], f"{s[0]:.1f} ms ({esc[0]})",
-                     f"{median(s):.1f} ms", f"{max(s):.1f} ms", f"{min(esc)}–{max(esc)}",
-                     f"{cold_ms:.0f} ms ({cold_n})", r["note"]])
-    print(table(["db", "due query (median of 20)", "rows found", "first warm sweep (escalated)",
-                 "sweep median", "sweep max", "escalated per sweep",
-                 "cold first sweep (escalated)", "data"], rows))
+        rows.append(
+            [
+                db,
+                f"{median(q):.2f} ms",
+                r["found"],
+                f"{s[0]:.1f} ms ({esc[0]})",
+                f"{median(s):.1f} ms",
+                f"{max(s):.1f} ms",
+                f"{min(esc)}–{max(esc)}",
+                f"{cold_ms:.0f} ms ({cold_n})",
+                r["note"],
+            ]
+        )
+    print(
+        table(
+            [
+                "db",
+                "due query (median of 20)",
+                "rows found",
+                "first warm sweep (escalated)",
+                "sweep median",
+                "sweep max",
+                "escalated per sweep",
+                "cold first sweep (escalated)",
+                "data",
+            ],
+            rows,
+        )
+    )
     for db, r in results.items():
         print(f"\nplan on {db}:")
         plan = r["plan"]

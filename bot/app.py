@@ -17,9 +17,9 @@ from bot.leader import Duties, Leadership
 from bot.outbox_sender import OutboxSender
 from bot.polling import poll
 from bot.ratelimit import Limits
-from bot.runtime import Runtime
+from bot.runtime import Rejected, Runtime
 from bot.settings import Settings
-from bot.startup import checked_bot_api, checked_database
+from bot.startup import StartupError, checked_bot_api, checked_database
 from bot.webhook import WebhookServer
 from handlers.clock import Clock, SystemClock
 from handlers.delivery import chat_migrated, chat_unreachable
@@ -197,13 +197,26 @@ async def serve_webhook(
     )
     if secret is None:
         log.warning("webhook.no_secret", hint="set --webhook-secret so forged pushes get 401")
-    await server.start()
     try:
+        try:
+            await server.start()
+        except OSError as exc:
+            raise StartupError(f"setting --listen (GRIDBOT_LISTEN): cannot listen: {exc}") from exc
         # Every worker registers the same URL: harmless, and any one of them may start first.
-        await runtime.set_webhook(settings.webhook_url, secret)
+        await checked_webhook(runtime.set_webhook(settings.webhook_url, secret))
         server.ready = True
         await ready()
         await stop.wait()
     finally:
         # No deleteWebhook: the other workers behind the same URL keep serving it.
         await server.stop(SHUTDOWN_FLUSH_SECONDS)
+
+
+async def checked_webhook(step: Awaitable[None]) -> None:
+    try:
+        await step
+    except Rejected as exc:
+        raise StartupError(
+            f"setting --webhook-url (GRIDBOT_WEBHOOK_URL): the Bot API server refused it: "
+            f"{exc.reason}"
+        ) from exc

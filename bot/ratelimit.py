@@ -73,7 +73,9 @@ class RateLimiter:
         for chat_id in [
             c
             for c, w in self.chats.items()
-            if w.wait(now) == 0 and (not w.times or w.times[-1] < now - 61)
+            if w.wait(now) == 0
+            and (not w.times or w.times[-1] < now - 61)
+            and self.blocked_until.get(c, 0.0) <= now
         ]:
             del self.chats[chat_id]
             self.blocked_until.pop(chat_id, None)

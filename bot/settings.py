@@ -12,6 +12,7 @@ from bot.ratelimit import Limits
 
 MAX_PORT = 65535
 TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 FLAGS = {
     "token": "--token",
@@ -63,6 +64,14 @@ class Settings(BaseSettings):
         if value is not None and not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/") if value else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token; checked here so a typo fails at once, not at start.
+        if value is not None and not SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("database_url")
     @classmethod

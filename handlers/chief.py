@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from handlers.errors import Reply
 from handlers.events import Button
 from handlers.officers import answer_text, number_arg
 from handlers.timefmt import age
 from handlers.turn import Turn
 from storage.models import Broadcast
-from storage.stats import summary
 
 
 async def overdue(turn: Turn, _args: str) -> None:
@@ -72,34 +68,6 @@ async def assign(turn: Turn, args: str) -> None:
         await turn.say(previous, "assign_from_officer", ticket=ticket, number=number, officer=name)
     await turn.answer("assign_done", number=number, officer=name)
     await turn.to_group_of(ticket, "group_assigned", officer=name)
-
-
-def today_bounds(now: datetime, zone: str) -> tuple[datetime, datetime]:
-    local = now.astimezone(ZoneInfo(zone))
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)
-
-
-async def stats(turn: Turn, _args: str) -> None:
-    station = turn.require_chief()
-    start, end = today_bounds(turn.now, station.timezone)
-    figures = await summary(turn.uow.session, station.id, start, end)
-    sat = figures.satisfaction
-    await turn.answer(
-        "stats",
-        period=turn.t("period_day"),
-        start=start.strftime("%Y-%m-%d"),
-        end=start.strftime("%Y-%m-%d"),
-        new=figures.new,
-        taken=figures.taken,
-        resolved=figures.resolved,
-        open=figures.open,
-        overdue=figures.overdue,
-        satisfaction="-" if sat is None else f"{sat:.0%}",
-        r1=figures.ratings.get(1, 0),
-        r2=figures.ratings.get(2, 0),
-        r3=figures.ratings.get(3, 0),
-    )
 
 
 async def broadcast(turn: Turn, args: str) -> None:

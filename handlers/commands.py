@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?$", re.DOTALL)
 TICKET_NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")
-HASHTAGS = ("#报事", "#求助", "#report", "#help", "＃报事", "＃求助")
+# Chinese tags may run straight into the text; #report and #help must not be part of a longer
+# hashtag such as #helpful.
+REPORT_TAG = re.compile(r"[#＃](?:报事|求助)|[#＃](?:report|help)(?![A-Za-z0-9_])", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +43,12 @@ def ticket_number(token: str) -> int | None:
 
 
 def has_report_tag(text: str) -> bool:
-    lowered = text.lower()
-    return any(tag in lowered for tag in HASHTAGS)
+    return REPORT_TAG.search(text) is not None
 
 
 def strip_report_tags(text: str, bot_username: str) -> str:
-    cleaned = text
-    for tag in (*HASHTAGS, f"@{bot_username}"):
-        cleaned = re.sub(re.escape(tag), " ", cleaned, flags=re.IGNORECASE)
+    cleaned = REPORT_TAG.sub(" ", text)
+    cleaned = re.sub(re.escape(f"@{bot_username}"), " ", cleaned, flags=re.IGNORECASE)
     return re.sub(r"[ \t]+", " ", cleaned).strip()
 
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from handlers import buttons, chief, groups, intake, officers, residents
+from handlers import buttons, chief, groups, intake, officers, reports, residents
 from handlers.commands import has_report_tag, mentions, parse_command
 from handlers.deps import Deps
 from handlers.errors import Alert, Reply
@@ -32,7 +32,7 @@ COMMANDS: dict[str, CommandFn] = {
     "ticket": officers.show_ticket,
     "overdue": chief.overdue,
     "assign": chief.assign,
-    "stats": chief.stats,
+    "stats": reports.stats,
     "broadcast": chief.broadcast,
     "bind": groups.bind,
 }

@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from handlers.deps import Deps
 from scheduler import jobs
+from scheduler.report_jobs import add_report_jobs
 
 log = structlog.get_logger("gridbot.scheduler")
 
@@ -60,4 +61,12 @@ def build_scheduler(
         id="prune_updates",
         **every,
     )
+    # Report times depend on each station's timezone, which lives in the database.
+    scheduler.add_job(_install_report_jobs, "date", args=[scheduler, deps], id="report_jobs")
     return scheduler
+
+
+async def _install_report_jobs(scheduler: AsyncIOScheduler, deps: Deps) -> None:
+    async with deps.uow() as uow:
+        zones = [station.timezone for station in await uow.stations.all()]
+    add_report_jobs(scheduler, deps, zones)

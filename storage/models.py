@@ -154,6 +154,8 @@ class Ticket(Base):
         Index("ix_ticket_station_created", "station_id", "created_at"),
         Index("ix_ticket_reporter_status", "reporter_id", "status"),
         Index("ix_ticket_officer_status", "officer_id", "status"),
+        # Reports find old tickets resolved after a period without reading the whole table.
+        Index("ix_ticket_station_resolved", "station_id", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

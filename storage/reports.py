@@ -28,7 +28,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    Select,
     and_,
     case,
     cast,
@@ -37,8 +36,11 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Grid, Person, Role, Station, Ticket, TicketEvent
 
@@ -221,12 +223,24 @@ class _Queries:
         return and_(Ticket.status.in_(DONE_STATES), Ticket.resolved_at < self.end)
 
     def _unsettled(self) -> ColumnElement[bool]:
-        """The complement of _settled, spelt so indexes on status and resolved_at serve it."""
-        return or_(
-            Ticket.status.in_(OPEN_STATES),
-            Ticket.resolved_at.is_(None),
-            Ticket.resolved_at >= self.end,
+        """The complement of _settled, spelt so the status and resolved_at indexes find it."""
+        if self.dialect == "postgresql":
+            # A BitmapOr over both indexes.
+            return or_(
+                Ticket.status.in_(OPEN_STATES),
+                Ticket.resolved_at.is_(None),
+                Ticket.resolved_at >= self.end,
+            )
+        # SQLite's planner would walk every older ticket by date for the OR: hand it ids.
+        t = aliased(Ticket)
+        ids = union_all(
+            select(t.id).where(t.station_id == self.station_id, t.status.in_(OPEN_STATES)),
+            select(t.id).where(
+                t.station_id == self.station_id,
+                or_(t.resolved_at.is_(None), t.resolved_at >= self.end),
+            ),
         )
+        return Ticket.id.in_(ids)
 
     def _latest(self, *actions: str) -> Any:
         """Correlated: the action of this ticket's latest event among `actions` before `end`.
@@ -401,7 +415,8 @@ class _Queries:
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
             .where(self._created_in_period(), self._event_in_period("taken", "resolved"))
             .group_by(TicketEvent.ticket_id)
-            .subquery()
+            .cte("firsts")
+            .prefix_with("MATERIALIZED")
         )
         take = self._epoch(firsts.c.taken_at) - self._epoch(firsts.c.created_at)
         resolve = self._epoch(firsts.c.resolved_at) - self._epoch(firsts.c.created_at)
@@ -409,35 +424,17 @@ class _Queries:
             stmt = select(
                 *(func.percentile_cont(p).within_group(v) for v in (take, resolve) for p in PCTS)
             )
-            values = [_rounded(v) for v in (await self.session.execute(stmt)).one()]
-        else:
-            values = [
-                *await self._sqlite_percentiles(select(take.label("v")).where(take.is_not(None))),
-                *await self._sqlite_percentiles(
-                    select(resolve.label("v")).where(resolve.is_not(None))
-                ),
-            ]
+            return Durations(*(_rounded(v) for v in (await self.session.execute(stmt)).one()))
+        # SQLite has no percentile_cont: rank the values, fetch each percentile's two
+        # neighbours, interpolate here. One statement, so the CTE is computed once.
+        sides = [_ranked_neighbours(v) for v in (take, resolve)]
+        both = select(*sides[0].c, *sides[1].c).select_from(sides[0].join(sides[1], true()))
+        row = (await self.session.execute(both)).one()
+        values: list[float | None] = []
+        for n, *pairs in (row[:5], row[5:]):
+            for p, low, high in zip(PCTS, pairs[::2], pairs[1::2], strict=True):
+                values.append(_interpolate(int(n), p, low, high) if n else None)
         return Durations(*values)
-
-    async def _sqlite_percentiles(self, values: Select[Any]) -> tuple[float | None, float | None]:
-        """percentile_cont by rank: fetch the two neighbouring values, interpolate here."""
-        v = values.subquery()
-        ranked = select(
-            v.c.v,
-            (func.row_number().over(order_by=v.c.v) - 1).label("rn"),
-            func.count().over().label("n"),
-        ).subquery()
-        cols: list[Any] = [func.max(ranked.c.n)]
-        for p in PCTS:
-            low = cast((ranked.c.n - 1) * p, Integer)
-            cols += [
-                func.min(case((ranked.c.rn == low, ranked.c.v))),
-                func.min(case((ranked.c.rn == low + 1, ranked.c.v))),
-            ]
-        n, lo50, hi50, lo90, hi90 = (await self.session.execute(select(*cols))).one()
-        if not n:
-            return None, None
-        return _interpolate(int(n), 0.5, lo50, hi50), _interpolate(int(n), 0.9, lo90, hi90)
 
     # names ---------------------------------------------------------------------------------
     async def grids(self) -> list[tuple[int, str, str]]:
@@ -456,6 +453,24 @@ class _Queries:
             .order_by(Person.id)
         )
         return {int(i): str(n or i) for i, n in await self._rows(stmt)}
+
+
+def _ranked_neighbours(value: Any) -> Any:
+    """One row: n, then for each percentile the values ranked just below and above it."""
+    v = select(value.label("v")).where(value.is_not(None)).subquery()
+    ranked = select(
+        v.c.v,
+        (func.row_number().over(order_by=v.c.v) - 1).label("rn"),
+        func.count().over().label("n"),
+    ).subquery()
+    cols: list[Any] = [func.max(ranked.c.n)]
+    for p in PCTS:
+        low = cast((ranked.c.n - 1) * p, Integer)
+        cols += [
+            func.min(case((ranked.c.rn == low, ranked.c.v))),
+            func.min(case((ranked.c.rn == low + 1, ranked.c.v))),
+        ]
+    return select(*cols).subquery()
 
 
 def _grouped(rows: list[Any]) -> dict[int, list[int]]:

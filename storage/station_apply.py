@@ -54,7 +54,10 @@ async def apply_station(session: AsyncSession, spec: StationSpec) -> Station:
     for pid, name in sorted(wanted - have.keys()):
         session.add(Role(station_id=station.id, person_id=pid, role=name, active=True))
 
-    station_grid_ids = [g.id for g in grids.values()]
+    # Every grid of the station, also those the file no longer lists: their officers go too.
+    station_grid_ids = list(
+        await session.scalars(select(Grid.id).where(Grid.station_id == station.id))
+    )
     if station_grid_ids:
         await session.execute(delete(OfficerGrid).where(OfficerGrid.grid_id.in_(station_grid_ids)))
     for officer in spec.officers:

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from openpyxl import load_workbook
 
 from bot.sandbox.fakeapi import FakeBotAPI
-from handlers import dispatch, reports
+from handlers import reports
 from tests.fakes.harness import Gridbot, said
 from tests.fakes.station import CHIEF, GROUP, OFFICER, RESIDENT
-
-
-@pytest.fixture(autouse=True)
-def stats_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Until handlers/dispatch.py routes /stats here, route it for these tests.
-    monkeypatch.setitem(dispatch.COMMANDS, "stats", reports.stats)
 
 
 async def report_a_ticket(gridbot: Gridbot, fake_api: FakeBotAPI) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from tests.fakes.station import GROUP, OFFICER, RESIDENT
 from tests.fakes.webhooks import free_port, push, report_update, settled
 
 SECRET = "s3cret-Hook_1"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class WebhookGridbot(Gridbot):
@@ -118,3 +123,54 @@ async def test_shutdown_leaves_the_webhook_registered(hooked: WebhookGridbot) ->
     await hooked.stop()
     assert hooked.fake.bot().webhook.url == hooked.url
     assert not hooked.fake.calls_of("deleteWebhook")
+
+
+# start-up failures: one line naming the setting, exit 2 -----------------------------------------
+async def run_gridbot(tmp_path: Path, *args: str) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--token",
+        TOKEN,
+        "--database-url",
+        f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        *args,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    return int(proc.returncode or 0), err.decode()
+
+
+async def test_operator_gives_malformed_webhook_secret_gets_exit_2(tmp_path: Path) -> None:
+    code, err = await run_gridbot(
+        tmp_path, "--webhook-url", "https://h.example/tg", "--webhook-secret", "has spaces!"
+    )
+    assert code == 2
+    assert "--webhook-secret" in err and len(err.strip().splitlines()) == 1
+
+
+async def test_operator_listens_on_a_busy_port_gets_exit_2(
+    tmp_path: Path, fake_api: FakeBotAPI
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, err = await run_gridbot(
+            tmp_path,
+            "--api-url",
+            fake_api.url,
+            "--webhook-url",
+            "http://127.0.0.1/tg",
+            "--listen",
+            f"127.0.0.1:{port}",
+        )
+    assert code == 2
+    assert "--listen" in err.strip().splitlines()[-1]

@@ -155,11 +155,6 @@ async def test_changed_chat_id_moves_the_grid_binding(
         assert old.grid is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: storage/station_apply.py deletes officer_grid rows only for grids still in the "
-    "file, so an officer keeps a grid that was removed from the station file",
-)
 async def test_grid_removed_from_station_file_keeps_no_officers(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -84,11 +84,6 @@ def test_has_report_tag_ignores_text_without_tag(text: str) -> None:
     assert not has_report_tag(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: handlers/commands.py has_report_tag matches substrings, so #helpful and "
-    "#reporter (other hashtags) create tickets",
-)
 @pytest.mark.parametrize("text", ["#helpful tips for the garden", "#reporter at the gate"])
 def test_has_report_tag_ignores_longer_ascii_hashtags(text: str) -> None:
     assert not has_report_tag(text)

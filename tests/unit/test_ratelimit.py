@@ -82,11 +82,6 @@ def test_limiter_forget_idle_keeps_a_group_that_is_still_limited() -> None:
     assert limiter.chat_wait(GROUP, 30.0) == pytest.approx(30.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bot/ratelimit.py RateLimiter.forget_idle drops blocked_until of a chat whose "
-    "window is quiet, so a retry_after longer than 61 s is forgotten early",
-)
 def test_limiter_forget_idle_keeps_an_active_retry_after_block() -> None:
     limiter = RateLimiter(Limits())
     limiter.record(GROUP, 0.0)

@@ -16,12 +16,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def deps() -> Deps:
-    return Deps(
-        uow=None,
-        clock=FakeClock(),
-        classifier=None,  # type: ignore[arg-type]
-        bot=BotIdentity(1, "bot"),
-    )
+    # The jobs are only scheduled here, never run: no database or classifier is needed.
+    unused: Any = None
+    return Deps(uow=unused, clock=FakeClock(), classifier=unused, bot=BotIdentity(1, "bot"))
 
 
 def next_fire(scheduler: AsyncIOScheduler, job_id: str, after: datetime) -> Any:

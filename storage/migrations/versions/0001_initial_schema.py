@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 02:01:09.432946
+Create Date: 2026-11-26 02:40:08.782011
 """
 
 from __future__ import annotations
@@ -253,6 +253,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_ticket_station_created", ["station_id", "created_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_ticket_station_resolved", ["station_id", "resolved_at"], unique=False
+        )
         batch_op.create_index("ix_ticket_station_status", ["station_id", "status"], unique=False)
 
     op.create_table(
@@ -303,6 +306,7 @@ def downgrade() -> None:
     op.drop_table("escalation")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_station_status")
+        batch_op.drop_index("ix_ticket_station_resolved")
         batch_op.drop_index("ix_ticket_station_created")
         batch_op.drop_index("ix_ticket_reporter_status")
         batch_op.drop_index("ix_ticket_officer_status")
