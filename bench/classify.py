@@ -19,7 +19,9 @@ from handlers.classifier.features import extract
 from handlers.classifier.pipeline import CATEGORIES, Example, train_features
 from handlers.classifier.train import load_examples
 
-DEFAULT_DATA = Path(os.environ.get("GRIDBOT_DEV_DATA", "/work/shared/data/messages-dev.jsonl"))
+# shared/ sits beside the repository, on a developer's machine and in CI alike.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "messages-dev.jsonl"
+DEFAULT_DATA = Path(os.environ.get("GRIDBOT_DEV_DATA", str(SHARED_DATA)))
 SEED = 20240601
 
 

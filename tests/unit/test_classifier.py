@@ -13,7 +13,9 @@ from handlers.classifier import CATEGORIES, Classification, Classifier
 from handlers.classifier.cli import classify_stream
 from handlers.classifier.normalize import normalize
 
-DEV_DATA = Path(os.environ.get("GRIDBOT_DEV_DATA", "/work/shared/data/messages-dev.jsonl"))
+# shared/ sits beside the repository, on a developer's machine and in CI alike.
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "messages-dev.jsonl"
+DEV_DATA = Path(os.environ.get("GRIDBOT_DEV_DATA", str(SHARED_DATA)))
 
 # One clear report per category and script; none of these is in the dev data.
 REPORTS = [
@@ -151,7 +153,7 @@ def test_shipped_model_matches_lexicons() -> None:
     from handlers.classifier.train import MODEL_PATH, resources_digest
 
     meta = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["meta"]
-    # If this fails: python -m handlers.classifier.train /work/shared/data/messages-dev.jsonl
+    # If this fails: python -m handlers.classifier.train ../shared/data/messages-dev.jsonl
     assert meta["resources_sha256"] == resources_digest()
 
 
