@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.errors import Reply
 from handlers.events import Button
-from handlers.officers import answer_text, number_arg
+from handlers.officers import number_arg
 from handlers.timefmt import age
 from handlers.turn import Turn
 from storage.models import Broadcast
@@ -28,7 +28,7 @@ async def overdue(turn: Turn, _args: str) -> None:
                 age=age(turn.now - ticket.created_at, station.language),
             )
         )
-    await answer_text(turn, "\n".join(lines))
+    await turn.answer_text("\n".join(lines))
 
 
 async def assign(turn: Turn, args: str) -> None:

@@ -6,11 +6,11 @@ from typing import Any
 
 from handlers.commands import split_number, ticket_number
 from handlers.errors import NotAllowed, Reply
-from handlers.events import Button, Outgoing
+from handlers.events import Button
 from handlers.intake import follow_up_due
 from handlers.ticket_flow import OPEN
 from handlers.timefmt import local_time, shorten
-from handlers.turn import PRIORITY_REPLY, Turn
+from handlers.turn import Turn
 from storage.models import Ticket
 
 
@@ -200,7 +200,7 @@ async def mine(turn: Turn, _args: str) -> None:
         raise Reply("mine_empty")
     lines = [turn.t("mine_header", count=len(tickets))]
     lines += [await ticket_line(turn, t) for t in tickets]
-    await answer_text(turn, "\n".join(lines))
+    await turn.answer_text("\n".join(lines))
 
 
 async def ticket_line(turn: Turn, ticket: Ticket) -> str:
@@ -246,18 +246,4 @@ async def show_ticket(turn: Turn, args: str) -> None:
                     note=f": {ev.note}" if ev.note else "",
                 )
             )
-    await answer_text(turn, "\n".join(lines))
-
-
-async def answer_text(turn: Turn, text: str) -> None:
-    """Send a composed text (lines from the catalogue) where the command came from."""
-    assert turn.event is not None
-    chat = turn.event.chat
-    await turn.send(
-        Outgoing(
-            chat_id=chat.id,
-            text=text,
-            priority=PRIORITY_REPLY,
-            reply_to=turn.event.message_id if chat.kind == "group" else None,
-        )
-    )
+    await turn.answer_text("\n".join(lines))

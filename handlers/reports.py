@@ -85,16 +85,6 @@ async def send_files(
     )
 
 
-async def answer_text(turn: Turn, text: str) -> None:
-    """Reply where the command came from; in a group as a reply to it."""
-    assert turn.event is not None
-    chat = turn.event.chat
-    reply_to = turn.event.message_id if chat.kind == "group" else None
-    await turn.send(
-        Outgoing(chat_id=chat.id, text=text, priority=PRIORITY_REPLY, reply_to=reply_to)
-    )
-
-
 async def stats(turn: Turn, args: str) -> None:
     """/stats [day|week|month]: the period running now; week and month add chart and workbook."""
     station = turn.require_chief()
@@ -106,11 +96,11 @@ async def stats(turn: Turn, args: str) -> None:
     report = await report_for(turn.uow, station, period)
     t = turn.t
     if kind == "day":
-        await answer_text(turn, render_text(report, period, t, current=True))
+        await turn.answer_text(render_text(report, period, t, current=True))
         return
     # In a thread, so other chats' updates go on while the chart is drawn.
     out = await asyncio.to_thread(render, report, period, t, current=True)
-    await answer_text(turn, out.text)
+    await turn.answer_text(out.text)
     assert turn.event is not None
     chat = turn.event.chat
     await send_files(

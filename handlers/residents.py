@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.officers import answer_text, number_arg, ticket_line
+from handlers.officers import number_arg, ticket_line
 from handlers.turn import Turn
 
 
@@ -27,7 +27,7 @@ async def status(turn: Turn, args: str) -> None:
         await turn.answer("status_none")
         return
     lines = [t("status_header")] + [await ticket_line(turn, x) for x in tickets]
-    await answer_text(turn, "\n".join(lines))
+    await turn.answer_text("\n".join(lines))
 
 
 async def show_help(turn: Turn, _args: str) -> None:
@@ -36,7 +36,7 @@ async def show_help(turn: Turn, _args: str) -> None:
         parts.append(turn.t("help_officer"))
     if turn.is_chief:
         parts.append(turn.t("help_chief"))
-    await answer_text(turn, "\n\n".join(parts))
+    await turn.answer_text("\n\n".join(parts))
 
 
 async def start(turn: Turn, args: str) -> None:

@@ -149,12 +149,18 @@ class Turn:
 
     async def answer(self, key: str, **values: Any) -> None:
         """Answer the sender where they wrote; in a group as a reply to their message."""
+        await self.answer_text(self.t(key, **values))
+
+    async def answer_text(self, text: str) -> None:
+        """Answer with text composed from catalogue entries (lists, reports)."""
         assert self.event is not None
         chat = self.event.chat
         reply_to = (
             self.event.message_id if chat.kind == "group" and self.event.message_id else None
         )
-        await self.say(chat.id, key, reply_to=reply_to, priority=PRIORITY_REPLY, **values)
+        await self.send(
+            Outgoing(chat_id=chat.id, text=text, reply_to=reply_to, priority=PRIORITY_REPLY)
+        )
 
     async def to_group_of(self, ticket: Ticket, key: str, **values: Any) -> None:
         """Post about a ticket in its grid's group (the bot's own message, naming it)."""

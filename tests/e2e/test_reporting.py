@@ -58,7 +58,7 @@ async def test_redelivered_update_makes_no_second_ticket_or_ack(gridbot: Gridbot
     assert await gridbot.ticket_count() == 1
     acks = [m for m in fake.messages_in(GROUP) if m.reply_to_message_id == msg.message_id]
     assert len(acks) == 1
-    assert len([m for m in fake.messages_in(OFFICER) if "#1" in m.body]) == 1
+    assert len([m for m in fake.messages_in(OFFICER) if "新工单 #1" in m.body]) == 1
 
 
 async def test_report_with_empty_text_gets_usage_hint(gridbot: Gridbot) -> None:
