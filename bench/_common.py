@@ -277,3 +277,26 @@ def verdict(ok: bool) -> str:
 
 def mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
+
+
+def revision() -> str:
+    """The commit measured (read-only `git rev-parse`), and whether the tree differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return f"{head}{' + uncommitted changes' if dirty.strip() else ''}, {when}"

@@ -30,6 +30,7 @@ from bench._common import (
     percentile,
     populate,
     resident,
+    revision,
     scratch_database,
     station_toml,
     table,
@@ -199,6 +200,7 @@ def main() -> None:
                             ]
                         )
     print()
+    print(f"code: {revision()}")
     print(
         f"broadcast to {groups} groups, limits enforced by the fake server, default limits "
         "in the bot; time from the confirm press to the last group's message"

@@ -23,6 +23,7 @@ from bench._common import (
     mb,
     populate,
     resident,
+    revision,
     scratch_database,
     station_toml,
     table,
@@ -153,6 +154,7 @@ def main() -> None:
                     flush=True,
                 )
     print()
+    print(f"code: {revision()}")
     print(f"intake: {n} reports (ticket + group ack + officer DM) vs bare echo, same fake server")
     print(
         table(

@@ -20,6 +20,7 @@ from bench._common import (
     gridbot_process,
     mb,
     populate,
+    revision,
     scratch_database,
     station_toml,
     table,
@@ -72,6 +73,7 @@ def main() -> None:
             rows.append([framework, mb(full.peak_rss), mb(bc_rss), mb(peak), mb(bare)])
             print(f"  {framework}: done", flush=True)
     print()
+    print(f"code: {revision()}")
     print(
         f"peak RSS of `gridbot run` (SQLite): intake of {n} reports; broadcast to {groups} "
         "groups with reports during it"

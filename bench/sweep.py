@@ -28,6 +28,7 @@ from bench._common import (
     median,
     officer_of,
     resident,
+    revision,
     scratch_database,
     station_toml,
     table,
@@ -335,6 +336,7 @@ def main() -> None:
         print(f"  {db}: done ({results[db]['note']})", flush=True)
 
     print()
+    print(f"code: {revision()}")
     print(f"sweep: {total:,} tickets, {open_:,} open, {args.sweeps} sweeps one minute apart")
     rows, ok = [], True
     for db, r in results.items():

@@ -71,12 +71,15 @@ class OutboxSender:
         self.limiter = RateLimiter(limits or Limits())
         self.batch = batch
         self._wake = asyncio.Event()
+        self._dirty = True
         self._queue: list[OutboxMessage] = []
         self._loaded_at = 0.0
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self.sent = 0
 
     def wake(self) -> None:
+        """New rows were committed: reload the queue and send."""
+        self._dirty = True
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -105,8 +108,10 @@ class OutboxSender:
     async def pump(self, *, force_reload: bool = False) -> float:
         """Start every send allowed now; return how long until the next may be."""
         mono = time.monotonic()
-        if force_reload or self._wake.is_set() or not self._queue or mono - self._loaded_at > 1:
-            self._wake.clear()
+        self._wake.clear()
+        # A finished send only frees its chat; the queue in hand is still right.
+        if force_reload or self._dirty or not self._queue or mono - self._loaded_at > 1:
+            self._dirty = False
             await self._reload()
             self._loaded_at = mono
         if not self._queue:

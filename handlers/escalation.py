@@ -70,8 +70,8 @@ async def _announce(turn: Turn, station: Station, ticket: Ticket, level: str) ->
         await turn.say(ticket.officer_id, "escalation_officer", ticket=ticket, **values)
     await turn.to_chiefs(station, "escalation_chief", **values)
     if level.endswith("_red"):
-        for superior in await turn.uow.stations.people_with_role(station.id, "superior"):
-            await turn.say(superior.id, "escalation_chief", ticket=ticket, **values)
+        for superior_id in await turn.staff(station, "superior"):
+            await turn.say(superior_id, "escalation_chief", ticket=ticket, **values)
 
 
 async def send_follow_ups(deps: Deps, *, batch: int = 200) -> int:

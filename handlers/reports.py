@@ -11,10 +11,8 @@ import structlog
 from handlers.deps import Deps
 from handlers.errors import Reply
 from handlers.events import Outgoing
-from handlers.report_chart import render_chart
 from handlers.report_period import Period, PeriodKind, parse_kind, previous, so_far
 from handlers.report_text import heading, render_text
-from handlers.report_workbook import render_workbook
 from handlers.texts import Texts, catalogue
 from handlers.turn import PRIORITY_NOTICE, PRIORITY_REPLY, Turn
 from storage.models import Station
@@ -41,6 +39,10 @@ async def report_for(uow: UnitOfWork, station: Station, period: Period) -> Repor
 
 def render(report: Report, period: Period, t: Texts, *, current: bool = False) -> Rendered:
     """Text, chart and workbook of one report, with their captions and file names."""
+    # matplotlib and openpyxl cost ~50 MB: loaded when the first report is drawn, not at start.
+    from handlers.report_chart import render_chart
+    from handlers.report_workbook import render_workbook
+
     stem = f"report-{period.kind}-{period.first_day.isoformat()}"
     return Rendered(
         text=render_text(report, period, t, current=current),

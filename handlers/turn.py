@@ -36,6 +36,9 @@ class Turn:
     grid: Grid | None = None
     roles: set[str] = field(default_factory=set)
     emitted: int = 0
+    # Names and staff lists read once per turn: a sweep names the same grids and chiefs often.
+    _names: dict[tuple[str, int], str] = field(default_factory=dict)
+    _staff: dict[tuple[int, str], list[int]] = field(default_factory=dict)
 
     @property
     def texts(self) -> Texts:
@@ -176,18 +179,31 @@ class Turn:
         return ticket.source_chat_id
 
     async def to_chiefs(self, station: Station, key: str, **values: Any) -> None:
-        for chief in await self.uow.stations.people_with_role(station.id, "chief"):
-            await self.say(chief.id, key, **values)
+        for chief_id in await self.staff(station, "chief"):
+            await self.say(chief_id, key, **values)
+
+    async def staff(self, station: Station, role: str) -> list[int]:
+        cached = self._staff.get((station.id, role))
+        if cached is None:
+            people = await self.uow.stations.people_with_role(station.id, role)
+            cached = self._staff[(station.id, role)] = [p.id for p in people]
+        return cached
 
     # naming ----------------------------------------------------------------------
     async def person_name(self, person_id: int | None, fallback: str = "") -> str:
         if person_id is None:
             return fallback or self.t("no_officer")
-        person: Person | None = await self.uow.stations.person(person_id)
-        if person is None or not person.name:
-            return fallback or str(person_id)
-        return person.name
+        name = self._names.get(("person", person_id))
+        if name is None:
+            person: Person | None = await self.uow.stations.person(person_id)
+            name = self._names[("person", person_id)] = person.name if person else ""
+        return name or fallback or str(person_id)
 
     async def grid_name(self, grid_id: int | None) -> str:
-        grid = await self.uow.stations.grid(grid_id) if grid_id is not None else None
-        return grid.name if grid else "-"
+        if grid_id is None:
+            return "-"
+        name = self._names.get(("grid", grid_id))
+        if name is None:
+            grid = await self.uow.stations.grid(grid_id)
+            name = self._names[("grid", grid_id)] = grid.name if grid else "-"
+        return name

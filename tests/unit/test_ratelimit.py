@@ -19,7 +19,7 @@ def test_window_allows_up_to_limit_then_waits_for_oldest_to_expire() -> None:
 
 
 def test_limiter_group_gets_twenty_per_minute() -> None:
-    limiter = RateLimiter(Limits(margin=0.0))
+    limiter = RateLimiter(Limits(margin=0.0, second_margin=0.0))
     for i in range(20):
         assert limiter.chat_wait(GROUP, i * 0.5) == 0.0
         limiter.record(GROUP, i * 0.5)
@@ -28,14 +28,14 @@ def test_limiter_group_gets_twenty_per_minute() -> None:
 
 
 def test_limiter_private_chat_gets_one_per_second() -> None:
-    limiter = RateLimiter(Limits(margin=0.0))
+    limiter = RateLimiter(Limits(margin=0.0, second_margin=0.0))
     limiter.record(PERSON, 0.0)
     assert limiter.chat_wait(PERSON, 0.25) == pytest.approx(0.75)
     assert limiter.chat_wait(PERSON, 1.0) == 0.0
 
 
 def test_limiter_busy_group_does_not_hold_up_another_chat() -> None:
-    limiter = RateLimiter(Limits(margin=0.0))
+    limiter = RateLimiter(Limits(margin=0.0, second_margin=0.0))
     for i in range(20):
         limiter.record(GROUP, i * 0.01)
     assert limiter.chat_wait(GROUP, 1.0) > 0
@@ -44,17 +44,22 @@ def test_limiter_busy_group_does_not_hold_up_another_chat() -> None:
 
 
 def test_limiter_overall_thirty_per_second() -> None:
-    limiter = RateLimiter(Limits(margin=0.0))
+    limiter = RateLimiter(Limits(margin=0.0, second_margin=0.0))
     for i in range(30):
         limiter.record(-5000 - i, 0.0)
     assert limiter.overall_wait(0.5) == pytest.approx(0.5)
     assert limiter.overall_wait(1.0) == 0.0
 
 
-def test_limiter_margin_widens_every_window() -> None:
-    limiter = RateLimiter(Limits(margin=0.1))
+def test_limiter_margins_widen_the_windows() -> None:
+    limiter = RateLimiter(Limits(margin=0.1, second_margin=0.02))
     limiter.record(PERSON, 0.0)
-    assert limiter.chat_wait(PERSON, 1.0) == pytest.approx(0.1)
+    limiter.record(GROUP, 0.0)
+    assert limiter.chat_wait(PERSON, 1.0) == pytest.approx(0.02)
+    assert limiter.overall_wait(1.0) == 0.0
+    for _ in range(19):
+        limiter.record(GROUP, 0.0)
+    assert limiter.chat_wait(GROUP, 60.0) == pytest.approx(0.1)
 
 
 def test_limiter_block_after_retry_after_holds_the_chat() -> None:
@@ -75,7 +80,7 @@ def test_limiter_forget_idle_drops_quiet_chats() -> None:
 
 
 def test_limiter_forget_idle_keeps_a_group_that_is_still_limited() -> None:
-    limiter = RateLimiter(Limits(margin=0.0))
+    limiter = RateLimiter(Limits(margin=0.0, second_margin=0.0))
     for i in range(20):
         limiter.record(GROUP, float(i))
     limiter.forget_idle(30.0)
