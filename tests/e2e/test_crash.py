@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -96,7 +97,7 @@ async def test_kill_9_mid_burst_loses_and_doubles_nothing(
 
         await fake.wait_until(lambda: acked() >= REPORTS // 5, timeout=60)
         proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        await asyncio.to_thread(proc.wait, 10)
         killed_at = acked()
         assert killed_at < REPORTS, "the burst finished before the kill: nothing was tested"
         proc = _start(fake, framework, database_url, station, log)
@@ -113,9 +114,12 @@ async def test_kill_9_mid_burst_loses_and_doubles_nothing(
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(20)
+            # Wait off the event loop: the bot's last calls go to the fake server running in it.
+            await asyncio.to_thread(proc.wait, 60)
         finally:
-            proc.kill() if proc.poll() is None else None
+            if proc.poll() is None:
+                proc.kill()
+                await asyncio.to_thread(proc.wait, 10)
             await fake.stop()
     assert proc.returncode == 0, log.read_text(encoding="utf-8")[-2000:]
     acks = Counter(
