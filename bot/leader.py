@@ -84,7 +84,8 @@ class Leadership:
         """Re-check every few seconds until `stop`: followers take over from a dead leader."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.retry_seconds)
+                async with asyncio.timeout(self.retry_seconds):
+                    await stop.wait()
             if not stop.is_set():
                 await self.check()
 

@@ -89,8 +89,10 @@ class OutboxSender:
             except Exception:
                 log.exception("sender.pump_failed")
                 pause = 1.0
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(0.005, min(pause, 1.0)))
+                async with asyncio.timeout(max(0.005, min(pause, 1.0))):
+                    await self._wake.wait()
 
     async def drain(self, deadline: float) -> None:
         """On shutdown: send what is due until nothing is left or the deadline passes."""

@@ -38,7 +38,8 @@ async def poll(runtime: Runtime, stop: asyncio.Event, *, timeout: int = 25) -> N
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
                 log.warning("polling.error", reason=exc.reason, retry_in=round(delay, 2))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await stop.wait()
                 continue
             failures = 0
             for update in updates:
@@ -52,4 +53,5 @@ async def poll(runtime: Runtime, stop: asyncio.Event, *, timeout: int = 25) -> N
         if offset is not None:
             # Confirm what was handled so a restart does not see it again.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(runtime.get_updates(offset, 0), 5)
+                async with asyncio.timeout(5):
+                    await runtime.get_updates(offset, 0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -80,17 +79,23 @@ class Gridbot:
         if self._task is None:
             return
         self._stop.set()
-        await asyncio.wait_for(self._task, 30)
-        self._task = None
+        task, self._task = self._task, None
+        done, _ = await asyncio.wait({task}, timeout=30)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task}, timeout=10)
+            raise AssertionError("the bot did not stop within 30 s of SIGTERM's path")
+        task.result()
 
     async def restart(self) -> None:
         await self.stop()
         await self.start()
 
     async def close(self) -> None:
-        with contextlib.suppress(Exception):
+        try:
             await self.stop()
-        await self.engine.dispose()
+        finally:
+            await self.engine.dispose()
 
     # waiting ----------------------------------------------------------------------------
     async def idle(self, timeout: float = 15) -> None:
