@@ -18,22 +18,19 @@ from telegram import error as tg_error
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
+from bot.bot_calls import ALLOWED, BotCalls
 from bot.runtime import (
     ChatMigrated,
     Forbidden,
-    OutboxItem,
     Rejected,
     RetryAfter,
     Transient,
     UpdateHandler,
 )
 from handlers.deps import BotIdentity
-from handlers.events import CallbackAnswer
-
-ALLOWED = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
-class PtbRuntime:
+class PtbRuntime(BotCalls):
     name = "ptb"
 
     def __init__(self, token: str, api_url: str) -> None:
@@ -87,59 +84,22 @@ class PtbRuntime:
     async def feed_raw(self, update: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(update, self.bot))
 
-    async def send(self, item: OutboxItem) -> int:
-        markup = None
-        if item.buttons:
-            markup = InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton(text, callback_data=data) for text, data in row]
-                    for row in item.buttons
-                ]
-            )
-        reply = (
-            ReplyParameters(message_id=item.reply_to, allow_sending_without_reply=True)
-            if item.reply_to
-            else None
-        )
-        if item.kind == "photo" and item.attachment is not None:
-            call = self.bot.send_photo(
-                item.chat_id,
-                InputFile(item.attachment, filename=item.filename or "chart.png"),
-                caption=item.text or None,
-                reply_markup=markup,
-                reply_parameters=reply,
-            )
-        elif item.kind == "document" and item.attachment is not None:
-            call = self.bot.send_document(
-                item.chat_id,
-                InputFile(item.attachment, filename=item.filename or "file.bin"),
-                caption=item.text or None,
-                reply_markup=markup,
-                reply_parameters=reply,
-            )
-        else:
-            call = self.bot.send_message(
-                item.chat_id, item.text, reply_markup=markup, reply_parameters=reply
-            )
-        message = await _call(call)
-        return int(message.message_id)
+    def file(self, data: bytes, filename: str) -> Any:
+        return InputFile(data, filename=filename)
 
-    async def answer_callback(self, callback_id: str, answer: CallbackAnswer) -> None:
-        await _call(
-            self.bot.answer_callback_query(
-                callback_id, text=answer.text or None, show_alert=answer.alert
-            )
+    def keyboard(self, rows: list[list[list[str]]]) -> Any:
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(text, callback_data=data) for text, data in row]
+                for row in rows
+            ]
         )
 
-    async def can_read_all(self, chat_id: int) -> bool:
-        member = await _call(self.bot.get_chat_member(chat_id, self.bot.id))
-        return self.reads_all or member.status in ("administrator", "creator")
+    def reply_to(self, message_id: int) -> Any:
+        return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
 
-    async def set_webhook(self, url: str, secret: str | None) -> None:
-        await _call(self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED))
-
-    async def delete_webhook(self) -> None:
-        await _call(self.bot.delete_webhook())
+    async def call(self, awaitable: Any) -> Any:
+        return await _call(awaitable)
 
     async def close(self) -> None:
         await self.app.shutdown()
