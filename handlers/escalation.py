@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -23,8 +24,9 @@ async def sweep_overdue(deps: Deps, *, batch: int = 200) -> int:
         async with deps.uow() as uow:
             turn = Turn(uow=uow, deps=deps, event=None, now=deps.clock.now())
             due = await uow.tickets.due_for_escalation(turn.now, limit=batch)
-            for ticket in due:
-                sent += await _escalate(turn, ticket)
+            # Nothing below reads back what it writes: let the writes go out once, at commit.
+            with uow.writes_at_commit():
+                sent += await _escalate(turn, due)
             await uow.commit()
         if turn.emitted:
             deps.wake_sender()
@@ -32,28 +34,38 @@ async def sweep_overdue(deps: Deps, *, batch: int = 200) -> int:
             return sent
 
 
-async def _escalate(turn: Turn, ticket: Ticket) -> int:
-    station = await turn.uow.stations.get(ticket.station_id)
-    assert station is not None
-    turn.station = station
-    step = next_escalation(ticket, station)
-    if step is None or step[1] > turn.now:
+async def _escalate(turn: Turn, due: Sequence[Ticket]) -> int:
+    """Escalate a batch: one statement records every step, then each first one is announced."""
+    stations: dict[int, Station] = {}
+    steps: dict[int, str] = {}
+    for ticket in due:
+        station = stations.get(ticket.station_id)
+        if station is None:
+            station = await turn.uow.stations.get(ticket.station_id)
+            assert station is not None
+            stations[station.id] = station
+        step = next_escalation(ticket, station)
+        if step is not None and step[1] <= turn.now:
+            steps[ticket.id] = step[0]
+            ticket.escalation_stage = step[0]
         reschedule(ticket, station)
-        return 0
-    level = step[0]
-    first = await turn.uow.tickets.record_escalation(
-        ticket.id, level, ticket.reopen_count, turn.now
+    first = await turn.uow.tickets.record_escalations(
+        [(t.id, steps[t.id], t.reopen_count) for t in due if t.id in steps], turn.now
     )
-    ticket.escalation_stage = level
-    reschedule(ticket, station)
-    if not first:
-        return 0
-    await turn.uow.tickets.record_event(
-        ticket, actor_id=None, action="escalated", at=turn.now, after={"level": level}
+    announced = [t for t in due if t.id in first]
+    await turn.preload_names(
+        grid_ids={t.grid_id for t in announced if t.grid_id is not None},
+        person_ids={t.officer_id for t in announced if t.officer_id is not None},
     )
-    await _announce(turn, station, ticket, level)
-    log.info("ticket.escalated", ticket=ticket.number, station=station.id, level=level)
-    return 1
+    for ticket in announced:
+        station = turn.station = stations[ticket.station_id]
+        level = steps[ticket.id]
+        await turn.uow.tickets.record_event(
+            ticket, actor_id=None, action="escalated", at=turn.now, after={"level": level}
+        )
+        await _announce(turn, station, ticket, level)
+        log.info("ticket.escalated", ticket=ticket.number, station=station.id, level=level)
+    return len(announced)
 
 
 async def _announce(turn: Turn, station: Station, ticket: Ticket, level: str) -> None:

@@ -190,6 +190,17 @@ class Turn:
         return cached
 
     # naming ----------------------------------------------------------------------
+    async def preload_names(self, *, grid_ids: set[int], person_ids: set[int]) -> None:
+        """Read many names in two queries, for batches (sweeps) that name many tickets."""
+        grid_ids -= {i for kind, i in self._names if kind == "grid"}
+        person_ids -= {i for kind, i in self._names if kind == "person"}
+        if grid_ids:
+            for grid in await self.uow.stations.grids_by_id(grid_ids):
+                self._names[("grid", grid.id)] = grid.name
+        if person_ids:
+            for person in await self.uow.stations.people(person_ids):
+                self._names[("person", person.id)] = person.name
+
     async def person_name(self, person_id: int | None, fallback: str = "") -> str:
         if person_id is None:
             return fallback or self.t("no_officer")

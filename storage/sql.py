@@ -10,13 +10,31 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
 async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when the row is new."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing()
+    stmt = _insert(session)(table).values(**values).on_conflict_do_nothing()
     result = await session.execute(stmt)
     return bool(getattr(result, "rowcount", 0))
+
+
+async def insert_ignore_many(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], key: str
+) -> set[Any]:
+    """One multi-row INSERT … ON CONFLICT DO NOTHING; the `key` values of the new rows."""
+    if not rows:
+        return set()
+    stmt = (
+        _insert(session)(table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(table.c[key])
+    )
+    return set((await session.execute(stmt)).scalars())
 
 
 def skip_locked(session: AsyncSession) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -53,6 +54,9 @@ class StationRepo:
 
     async def grid(self, grid_id: int) -> Grid | None:
         return await self.session.get(Grid, grid_id)
+
+    async def grids_by_id(self, grid_ids: Collection[int]) -> list[Grid]:
+        return list(await self.session.scalars(select(Grid).where(Grid.id.in_(grid_ids))))
 
     async def grid_by_code(self, station_id: int, code: str) -> Grid | None:
         stmt = select(Grid).where(Grid.station_id == station_id, Grid.code == code)
@@ -137,6 +141,10 @@ class StationRepo:
     # people and roles -----------------------------------------------------------
     async def person(self, person_id: int) -> Person | None:
         return await self.session.get(Person, person_id)
+
+    async def people(self, person_ids: Collection[int]) -> list[Person]:
+        stmt = select(Person).where(Person.id.in_(person_ids))
+        return list(await self.session.scalars(stmt))
 
     async def touch_person(
         self, person_id: int, name: str, username: str | None, *, private: bool = False

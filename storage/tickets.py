@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Escalation, Ticket, TicketEvent
-from storage.sql import insert_ignore, skip_locked
+from storage.sql import insert_ignore_many, skip_locked
 
 OPEN_STATES = ("new", "taken", "reopened")
 
@@ -132,8 +132,17 @@ class TicketRepo:
         self, ticket_id: int, level: str, cycle: int, at: datetime
     ) -> bool:
         """True the first time a (ticket, level, cycle) escalation is recorded, in any process."""
-        return await insert_ignore(
+        return ticket_id in await self.record_escalations([(ticket_id, level, cycle)], at)
+
+    async def record_escalations(
+        self, steps: list[tuple[int, str, int]], at: datetime
+    ) -> set[int]:
+        """Record (ticket, level, cycle) escalations in one statement; the tickets recorded
+        for the first time, in any process. At most one step per ticket."""
+        rows = [{"ticket_id": t, "level": lv, "cycle": c, "at": at} for t, lv, c in steps]
+        return await insert_ignore_many(
             self.session,
             Escalation.__table__,  # type: ignore[arg-type]
-            {"ticket_id": ticket_id, "level": level, "cycle": cycle, "at": at},
+            rows,
+            "ticket_id",
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -64,6 +66,10 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    def writes_at_commit(self) -> AbstractContextManager[Any]:
+        """No autoflush inside: for batches that never read back their own writes."""
+        return self.session.no_autoflush  # type: ignore[no-any-return]
 
     # Small aggregates without a repository of their own.
     async def add_broadcast(self, broadcast: Broadcast) -> Broadcast:

@@ -200,6 +200,21 @@ async def test_escalation_is_recorded_once_per_ticket_level_and_cycle(uow: UowFa
     assert results == [True, False, True, True]
 
 
+async def test_a_batch_of_escalations_reports_only_the_first_records(uow: UowFactory) -> None:
+    station_id = await add_station(uow)
+    one, two, three = [await add_ticket(uow, station_id, n) for n in (1, 2, 3)]
+    async with uow() as u:
+        assert await u.tickets.record_escalation(one, "accept", 0, NOW)
+        await u.commit()
+    async with uow() as u:
+        steps = [(one, "accept", 0), (two, "accept", 0), (three, "solve", 1)]
+        assert await u.tickets.record_escalations(steps, NOW) == {two, three}
+        assert await u.tickets.record_escalations([], NOW) == set()
+        await u.commit()
+    async with uow() as u:
+        assert await u.tickets.record_escalations(steps, NOW) == set()
+
+
 async def test_job_run_is_claimed_once_per_due_key(uow: UowFactory) -> None:
     results = []
     for job, key in [("follow_up", "2026-03-01T08:00"), ("follow_up", "2026-03-01T08:00"),
