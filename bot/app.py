@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import structlog
 
+from bot.drainer import Drainer
 from bot.funnel import Funnel
 from bot.leader import Duties, Leadership
 from bot.outbox_sender import OutboxSender
@@ -26,6 +28,7 @@ from handlers.delivery import chat_migrated, chat_unreachable
 from handlers.deps import BotIdentity, Deps, MessageClassifier
 from handlers.dispatch import Core
 from storage.db import create_engine, is_sqlite, session_factory
+from storage.inbox import Inbox
 from storage.locks import AdvisoryLock
 from storage.migrate import upgrade
 from storage.station_apply import apply_station
@@ -151,6 +154,7 @@ async def run_bot(
                     runtime,
                     leadership,
                     stop,
+                    inbox=Inbox(sessions, worker_name(settings.listen)),
                     ready=lambda: _ready(hooks, deps, runtime, leadership),
                 )
         finally:
@@ -183,13 +187,15 @@ async def serve_webhook(
     leadership: Leadership,
     stop: asyncio.Event,
     *,
+    inbox: Inbox,
     ready: Callable[[], Awaitable[None]],
 ) -> None:
     """Listen, register the webhook, serve until `stop`; the webhook stays registered."""
     assert settings.webhook_url is not None
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    drainer = Drainer(inbox, runtime.feed_raw)
     server = WebhookServer(
-        runtime.feed_raw,
+        drainer,
         url=settings.webhook_url,
         listen=settings.listen,
         secret=secret,
@@ -202,6 +208,8 @@ async def serve_webhook(
             await server.start()
         except OSError as exc:
             raise StartupError(f"setting --listen (GRIDBOT_LISTEN): cannot listen: {exc}") from exc
+        # After the bind: holding the port proves no other run of this worker is alive.
+        await drainer.start()
         # Every worker registers the same URL: harmless, and any one of them may start first.
         await checked_webhook(runtime.set_webhook(settings.webhook_url, secret))
         server.ready = True
@@ -210,6 +218,11 @@ async def serve_webhook(
     finally:
         # No deleteWebhook: the other workers behind the same URL keep serving it.
         await server.stop(SHUTDOWN_FLUSH_SECONDS)
+
+
+def worker_name(listen: str) -> str:
+    """Names this worker's inbox claims; the same after a restart, so it takes them back."""
+    return f"{socket.gethostname()}:{listen}"
 
 
 async def checked_webhook(step: Awaitable[None]) -> None:

@@ -1,7 +1,9 @@
-"""Webhook mode: answer Telegram at once, handle the update right after.
+"""Webhook mode: store the update, answer Telegram 200, handle it right after.
 
-Updates of one chat are handled in arrival order; different chats run side by side up to
-a bound. Handling is idempotent (processed-update ids), so a redelivery is harmless.
+The server only checks and stores (bot/drainer.py keeps the inbox); a 200 means the update
+is committed to the database. Updates of one chat are handled one at a time, oldest first;
+different chats run side by side up to a bound (ChatQueues). Handling is idempotent
+(processed-update ids), so a redelivery is harmless.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import hmac
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import structlog
@@ -23,7 +25,9 @@ log = structlog.get_logger("gridbot.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CONCURRENCY = 10  # below the engine's pool (5 + 10 overflow)
-MAX_PENDING = 5000  # beyond that answer 503: Telegram retries later, nginx tries the other worker
+MAX_PENDING = 5000
+STORE_SECONDS = 5.0  # not stored by then: 503 (before nginx gives up at 10 s), Telegram resends
+HEALTH_SECONDS = 2.0
 ChatKey = tuple[str, int]
 Feed = Callable[[RawUpdate], Awaitable[None]]
 
@@ -108,23 +112,43 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+class Intake(Protocol):
+    """Where a checked push goes: the durable inbox (bot/drainer.Drainer)."""
+
+    @property
+    def accepted(self) -> int: ...
+
+    @property
+    def handled(self) -> int: ...
+
+    @property
+    def redelivered(self) -> int: ...
+
+    async def accept(self, update: RawUpdate) -> None:
+        """Store it for good, or raise."""
+
+    async def backlog(self) -> int:
+        """Updates stored and not yet handled, on every worker."""
+
+    async def stop(self, timeout: float) -> None: ...
+
+
 class WebhookServer:
-    """POST {path}: check the secret, queue, answer 200. GET /healthz: worker status."""
+    """POST {path}: check the secret, store, answer 200. GET /healthz: worker status."""
 
     def __init__(
         self,
-        feed: Feed,
+        intake: Intake,
         *,
         url: str,
         listen: str,
         secret: str | None,
         status: Callable[[], dict[str, Any]] | None = None,
-        concurrency: int = CONCURRENCY,
     ) -> None:
         self.path = urlsplit(url).path or "/"
         self.listen, self.secret = listen, secret
         self.status = status or dict
-        self.queues = ChatQueues(feed, concurrency=concurrency)
+        self.intake = intake
         self.closing = False
         self.ready = False  # set once the webhook is registered
         self._runner: web.AppRunner | None = None
@@ -150,7 +174,7 @@ class WebhookServer:
             with contextlib.suppress(Exception):
                 await self._runner.cleanup()
             self._runner = None
-        await self.queues.join(timeout)
+        await self.intake.stop(timeout)
 
     async def _receive(self, request: web.Request) -> web.Response:
         if self.secret is not None:
@@ -164,16 +188,31 @@ class WebhookServer:
             return web.Response(status=400, text="not JSON")
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return web.Response(status=400, text="not an update")
-        if self.closing or not self.queues.put(update):
-            return web.Response(status=503, text="busy")
+        if self.closing:
+            return web.Response(status=503, text="stopping")
+        try:
+            async with asyncio.timeout(STORE_SECONDS):
+                await self.intake.accept(update)
+        except Exception as exc:
+            # Not stored, so not acknowledged: Telegram (or nginx, to another worker) retries.
+            log.warning("webhook.store_failed", update_id=update["update_id"], error=repr(exc))
+            return web.Response(status=503, text="cannot store the update")
         return web.Response(status=200)
 
     async def _health(self, _request: web.Request) -> web.Response:
         up = self.ready and not self.closing
+        pending: int | None
+        try:
+            async with asyncio.timeout(HEALTH_SECONDS):
+                pending = await self.intake.backlog()
+        except Exception:
+            pending = None  # the database does not answer
         body = {
             "ok": up,
-            "pending": self.queues.pending,
-            "handled": self.queues.handled,
+            "pending": pending,
+            "accepted": self.intake.accepted,
+            "handled": self.intake.handled,
+            "redelivered": self.intake.redelivered,
             **self.status(),
         }
         return web.json_response(body, status=200 if up else 503)

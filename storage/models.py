@@ -224,6 +224,25 @@ class ProcessedUpdate(Base):
     at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
 
 
+class InboundUpdate(Base):
+    """A pushed update, stored before Telegram gets its 200 and deleted once handled.
+
+    A chat's oldest row is its head; only a head without a live claim in its chat may be
+    claimed, so one chat is handled one update at a time, by whichever worker holds it.
+    """
+
+    __tablename__ = "inbound_update"
+    __table_args__ = (Index("ix_inbound_update_chat", "chat", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat: Mapped[str] = mapped_column(String(40))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(TZDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(300))
+    claimed_until: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "status", "priority", "available_at"),)

@@ -68,8 +68,11 @@ class Cluster:
         *,
         workers: int = 2,
         frameworks: tuple[str, ...] = ("aiogram", "ptb"),
+        module: str = "bot",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.tmp, self.fake, self.database_url = tmp, fake, database_url
+        self.module, self.env = module, env or {}
         self.station_path = tmp / "station.toml"
         self.station_path.write_text(station, encoding="utf-8")
         self.ports = [free_port() for _ in range(workers)]
@@ -90,11 +93,12 @@ class Cluster:
     async def start_worker(self, i: int) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOT_")}
         env["PYTHONPATH"] = str(ROOT)
+        env.update(self.env)
         log = (self.tmp / f"worker{i}.log").open("ab")
         self.procs[i] = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot",
+            self.module,
             "run",
             "--token",
             TOKEN,

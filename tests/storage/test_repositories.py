@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import StatementError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine, session_factory
 from storage.errors import Conflict
-from storage.migrate import upgrade
 from storage.models import OutboxMessage, Station, Ticket
-from storage.uow import UnitOfWork, UowFactory, uow_factory
+from storage.uow import UnitOfWork, UowFactory
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=20)
 BEIJING = timezone(timedelta(hours=8))
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def uow(engine: AsyncEngine) -> UowFactory:
-    return uow_factory(session_factory(engine))
 
 
 async def add_station(uow: UowFactory, name: str = "新城派出所") -> int:

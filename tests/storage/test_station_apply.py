@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
 from storage.models import Department, Grid, GroupChat, OfficerGrid, Person, Role, Station
 from storage.station_apply import apply_station
 from storage.station_file import parse_station
@@ -28,19 +24,6 @@ from tests.fakes.station import (
 TABLES = (Station, Grid, GroupChat, Person, Role, OfficerGrid, Department)
 # Link rows are rewritten on every apply; nothing refers to their ids.
 REWRITTEN = (OfficerGrid, Department)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return session_factory(engine)
 
 
 async def apply(sessions: async_sessionmaker[AsyncSession], toml: str) -> int:
