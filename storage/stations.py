@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Department, Grid, GroupChat, OfficerGrid, Person, Role, Station
+from storage.sql import insert_ignore
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +152,12 @@ class StationRepo:
     ) -> Person:
         person = await self.session.get(Person, person_id)
         if person is None:
-            person = Person(id=person_id, name=name, username=username, has_private_chat=private)
-            self.session.add(person)
-            await self.session.flush()
-            return person
+            # The same person may be seen by two updates at once (two chats, two workers).
+            row = {"id": person_id, "name": name, "username": username}
+            row |= {"has_private_chat": private, "blocked": False}
+            await insert_ignore(self.session, Person.__table__, row)  # type: ignore[arg-type]
+            person = await self.session.get(Person, person_id)
+            assert person is not None
         if name and not person.name:
             person.name = name
         if username and person.username != username:

@@ -373,3 +373,18 @@ async def test_uow_is_a_fresh_transaction_each_time(uow: UowFactory) -> None:
         pass
     async with first as again:
         assert await again.stations.all() == []
+
+
+async def test_two_transactions_may_meet_the_same_new_person(uow: UowFactory) -> None:
+    async def second() -> tuple[str, str | None, bool]:
+        async with uow() as b:
+            person = await b.stations.touch_person(77, "", "jia", private=True)
+            await b.commit()
+            return person.name, person.username, person.has_private_chat
+
+    async with uow() as a:
+        await a.stations.touch_person(77, "甲", None)
+        later = asyncio.create_task(second())
+        await asyncio.sleep(0.3)  # the second one meets the uncommitted row
+        await a.commit()
+    assert await later == ("甲", "jia", True)
