@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .lexicon import Matcher, default_matcher
@@ -30,6 +31,12 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
 
 
+# jieba's own dictionary has 349,000 words and costs about 70 MB once loaded. The
+# classifier segments with a small one instead (train.build_wordlist): every single
+# character, jieba's 20,000 most frequent words and the lexicon words jieba knows.
+WORDLIST_PATH = Path(__file__).with_name("words.txt")
+
+
 def _jieba() -> jieba.Tokenizer:
     """A private, lazily initialised jieba tokenizer (keeps the global one untouched)."""
     global _tokenizer  # noqa: PLW0603 - one shared tokenizer per process is the point
@@ -40,7 +47,7 @@ def _jieba() -> jieba.Tokenizer:
 
                 # jieba logs "Building prefix dict..." at DEBUG/INFO on first use.
                 logging.getLogger("jieba").setLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
+                tok = jieba.Tokenizer(dictionary=str(WORDLIST_PATH))
                 tok.initialize()
                 _tokenizer = tok
     return _tokenizer
