@@ -147,7 +147,7 @@ async def run_bot(
                 with contextlib.suppress(Exception):
                     await runtime.delete_webhook()
                 await _ready(hooks, deps, runtime, leadership)
-                await poll(runtime, stop, timeout=settings.poll_timeout)
+                await poll(runtime, stop, timeout=settings.poll_timeout, deferred=funnel.deferred)
             else:
                 await serve_webhook(
                     settings,
@@ -155,6 +155,7 @@ async def run_bot(
                     leadership,
                     stop,
                     inbox=Inbox(sessions, worker_name(settings.listen)),
+                    deferred=funnel.deferred,
                     ready=lambda: _ready(hooks, deps, runtime, leadership),
                 )
         finally:
@@ -188,12 +189,13 @@ async def serve_webhook(
     stop: asyncio.Event,
     *,
     inbox: Inbox,
+    deferred: Callable[[int], bool],
     ready: Callable[[], Awaitable[None]],
 ) -> None:
     """Listen, register the webhook, serve until `stop`; the webhook stays registered."""
     assert settings.webhook_url is not None
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    drainer = Drainer(inbox, runtime.feed_raw)
+    drainer = Drainer(inbox, runtime.feed_raw, deferred=deferred)
     server = WebhookServer(
         drainer,
         url=settings.webhook_url,

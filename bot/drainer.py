@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import structlog
@@ -40,8 +41,9 @@ class Drainer:
         *,
         concurrency: int = CONCURRENCY,
         poll_seconds: float = POLL_SECONDS,
+        deferred: Callable[[int], bool] = lambda _update_id: False,
     ) -> None:
-        self.inbox, self.feed = inbox, feed
+        self.inbox, self.feed, self.deferred = inbox, feed, deferred
         self.concurrency, self.poll_seconds = concurrency, poll_seconds
         self.queues = ChatQueues(self._handle, concurrency=concurrency)
         self.accepted = 0  # updates this worker stored
@@ -124,20 +126,30 @@ class Drainer:
 
     async def _handle(self, update: RawUpdate) -> None:
         update_id = int(update["update_id"])
+        deferred = False
         try:
             await self.feed(update)
+            deferred = self.deferred(update_id)
         finally:
-            # Deleted even when the update failed: the funnel has already apologised, and
-            # a row that fails every time must not hold its chat up forever.
-            try:
-                if not await self.inbox.done(update_id):
-                    log.warning("inbox.claim_lost", update_id=update_id)
-            except Exception as exc:
-                # Still claimed by us: once the lease runs out it is taken again (and
-                # skipped by the core if it was committed).
-                log.warning("inbox.done_failed", update_id=update_id, error=repr(exc))
+            if deferred:
+                # The database was away: the row stays, and once our lease runs out it is
+                # claimed again, its chat's later updates still waiting behind it.
+                log.warning("inbox.deferred", update_id=update_id)
+            else:
+                # Deleted even when the update failed: the funnel has already apologised,
+                # and a row that fails every time must not hold its chat up forever.
+                await self._done(update_id)
             self._in_hand.discard(update_id)
             self.wake()
+
+    async def _done(self, update_id: int) -> None:
+        try:
+            if not await self.inbox.done(update_id):
+                log.warning("inbox.claim_lost", update_id=update_id)
+        except Exception as exc:
+            # Still claimed by us: once the lease runs out it is taken again (and skipped
+            # by the core if it was committed).
+            log.warning("inbox.done_failed", update_id=update_id, error=repr(exc))
 
 
 def _with_id(row: Claimed) -> RawUpdate:
