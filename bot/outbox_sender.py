@@ -34,6 +34,8 @@ log = structlog.get_logger("gridbot.sender")
 MAX_TEXT = 4096
 LEASE = timedelta(seconds=20)
 MAX_ATTEMPTS = 12
+CHAT_BATCH = 20  # rows of one chat claimed at once when the limits allow them all now
+MARK_TRIES = 5
 SendFn = Callable[[OutboxItem], Awaitable[int]]
 
 
@@ -55,6 +57,13 @@ def split_text(text: str, size: int = MAX_TEXT) -> list[str]:
 
 
 class OutboxSender:
+    """Claims due rows in batches, sends each chat's rows in order, marks them sent in batches.
+
+    One transaction claims every row a pump picks (several rows of a chat when the limits
+    allow them now); a task per chat sends its rows one after another; delivered rows are
+    marked sent together, by one transaction for whatever was delivered meanwhile.
+    """
+
     def __init__(
         self,
         uow: UowFactory,
@@ -65,16 +74,19 @@ class OutboxSender:
         on_migrated: Callable[[int, int], Awaitable[None]],
         limits: Limits | None = None,
         batch: int = 500,
+        chat_batch: int = CHAT_BATCH,
     ) -> None:
         self.uow, self.clock, self._send = uow, clock, send
         self.on_unreachable, self.on_migrated = on_unreachable, on_migrated
         self.limiter = RateLimiter(limits or Limits())
-        self.batch = batch
+        self.batch, self.chat_batch = batch, chat_batch
         self._wake = asyncio.Event()
         self._dirty = True
         self._queue: list[OutboxMessage] = []
         self._loaded_at = 0.0
         self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._marks: list[tuple[int, int | None]] = []
+        self._marker: asyncio.Task[None] | None = None
         self.sent = 0
 
     def wake(self) -> None:
@@ -99,13 +111,16 @@ class OutboxSender:
         while time.monotonic() < deadline:
             pause = await self.pump(force_reload=True)
             if not self._queue and not self._inflight:
-                return
+                break
             await asyncio.sleep(min(max(pause, 0.01), 0.2))
         await self.wait_inflight(max(0.0, deadline - time.monotonic()) + 1)
 
     async def wait_inflight(self, timeout: float) -> None:
+        """Until the sends in hand are done and marked sent."""
         if self._inflight:
             await asyncio.wait(list(self._inflight.values()), timeout=timeout)
+        if self._marker is not None and not self._marker.done():
+            await asyncio.wait({self._marker}, timeout=timeout)
 
     async def pump(self, *, force_reload: bool = False) -> float:
         """Start every send allowed now; return how long until the next may be."""
@@ -119,26 +134,43 @@ class OutboxSender:
         if not self._queue:
             return 1.0
         next_in = 1.0
-        picked: set[int] = set()
+        held: set[int] = set()  # chats whose remaining rows wait for a later pump
+        picked: dict[int, list[tuple[OutboxMessage, float]]] = {}
         keep: list[OutboxMessage] = []
         for row in self._queue:
             chat = row.chat_id
-            if chat in self._inflight or chat in picked:
+            full = len(picked.get(chat, ())) >= self.chat_batch
+            if full or chat in held or chat in self._inflight:
                 keep.append(row)
-                picked.add(chat)  # later rows of a chat wait for its earlier ones
+                held.add(chat)  # later rows of a chat wait for its earlier ones
                 continue
-            picked.add(chat)
             now = time.monotonic()
             wait = max(self.limiter.chat_wait(chat, now), self.limiter.overall_wait(now))
             if wait > 0:
                 next_in = min(next_in, wait)
                 keep.append(row)
+                held.add(chat)
                 continue
-            if not await self._claim(row.id):
-                continue
+            # Reserve the send now; the chat's task moves it to when the send happens.
             self.limiter.record(chat, now)
-            self._inflight[chat] = asyncio.create_task(self._deliver(row))
+            picked.setdefault(chat, []).append((row, now))
         self._queue = keep
+        if picked:
+            try:
+                claimed = await self._claim([r.id for rows in picked.values() for r, _ in rows])
+            except BaseException:
+                for chat, rows in picked.items():
+                    for _, at in rows:
+                        self.limiter.moved(chat, at, None)
+                self._dirty = True
+                raise
+            for chat, rows in picked.items():
+                mine = [(r, at) for r, at in rows if r.id in claimed]
+                for r, at in rows:
+                    if r.id not in claimed:
+                        self.limiter.moved(chat, at, None)
+                if mine:
+                    self._inflight[chat] = asyncio.create_task(self._deliver(chat, mine))
         self.limiter.forget_idle(time.monotonic())
         return next_in
 
@@ -153,22 +185,38 @@ class OutboxSender:
                     await uow.outbox.fail_pending_for_chat(chat_id, "chat unreachable")
                 await uow.commit()
 
-    async def _claim(self, row_id: int) -> bool:
+    async def _claim(self, row_ids: list[int]) -> set[int]:
         async with self.uow() as uow:
-            ok = await uow.outbox.claim(row_id, self.clock.now(), LEASE)
+            claimed = await uow.outbox.claim_many(row_ids, self.clock.now(), LEASE)
             await uow.commit()
-        return ok
+        return claimed
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, chat: int, rows: list[tuple[OutboxMessage, float]]) -> None:
+        """Send one chat's claimed rows in order; stop at the first that must wait."""
+        done = 0
         try:
-            await self._attempt(row)
+            for row, reserved in rows:
+                self.limiter.moved(chat, reserved, time.monotonic())
+                done += 1
+                if not await self._attempt(row):
+                    break
         except Exception:
-            log.exception("sender.deliver_failed", row=row.id)
+            log.exception("sender.deliver_failed", chat=chat)
         finally:
-            self._inflight.pop(row.chat_id, None)
+            rest = rows[done:]
+            if rest:
+                for _, at in rest:
+                    self.limiter.moved(chat, at, None)
+                with contextlib.suppress(Exception):
+                    async with self.uow() as uow:
+                        await uow.outbox.release([r.id for r, _ in rest])
+                        await uow.commit()
+                self._dirty = True
+            self._inflight.pop(chat, None)
             self._wake.set()
 
-    async def _attempt(self, row: OutboxMessage) -> None:
+    async def _attempt(self, row: OutboxMessage) -> bool:
+        """Try one row; False when the chat's later rows must not follow it now."""
         item = OutboxItem(
             id=row.id,
             chat_id=row.chat_id,
@@ -189,7 +237,7 @@ class OutboxSender:
             attempts = row.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 await self._fail(row, exc.reason)
-                return
+                return False
             delay = min(60.0, 0.5 * 2**attempts) * random.uniform(0.5, 1.5)
             await self._retry(row, delay, exc.reason)
         except ChatMigrated as exc:
@@ -199,11 +247,39 @@ class OutboxSender:
             await self.on_unreachable(row.chat_id, exc.reason)
         except (Rejected, SendError) as exc:
             await self._fail(row, exc.reason)
+            return True
         else:
-            async with self.uow() as uow:
-                await uow.outbox.mark_sent(row.id, self.clock.now(), message_id)
-                await uow.commit()
-            self.sent += 1
+            self._mark_sent(row.id, message_id)
+            return True
+        return False
+
+    def _mark_sent(self, row_id: int, message_id: int) -> None:
+        self._marks.append((row_id, message_id))
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._write_marks())
+
+    async def _write_marks(self) -> None:
+        """Mark delivered rows sent: one transaction for all delivered since the last one.
+
+        Until it commits, a delivered row stays claimed; after a crash it is sent again when
+        its lease runs out, as it would be if the crash came just before the mark.
+        """
+        failures = 0
+        while self._marks:
+            marks, self._marks = self._marks, []
+            try:
+                async with self.uow() as uow:
+                    await uow.outbox.mark_sent_many(marks, self.clock.now())
+                    await uow.commit()
+            except Exception:
+                failures += 1
+                log.exception("sender.mark_failed", rows=len(marks), failures=failures)
+                if failures >= MARK_TRIES:
+                    return  # left claimed: sent once more after the lease
+                self._marks[:0] = marks
+                await asyncio.sleep(0.2 * failures)
+                continue
+            self.sent += len(marks)
 
     async def _send_item(self, item: OutboxItem) -> int:
         parts = split_text(item.text) if item.kind == "text" else [item.text]

@@ -36,6 +36,21 @@ class Window:
     def record(self, now: float) -> None:
         self.times.append(now)
 
+    def move(self, old: float, new: float | None) -> None:
+        """An event recorded at `old` happened at `new` instead, or not at all (None).
+
+        Moving one later may leave `times` out of order; `wait` then keeps entries a little
+        longer and waits a little longer than needed, never less.
+        """
+        try:
+            i = self.times.index(old)
+        except ValueError:
+            return
+        if new is None:
+            del self.times[i]
+        else:
+            self.times[i] = new
+
 
 class RateLimiter:
     def __init__(self, limits: Limits) -> None:
@@ -66,6 +81,13 @@ class RateLimiter:
     def record(self, chat_id: int, now: float) -> None:
         self.overall.record(now)
         self._window(chat_id).record(now)
+
+    def moved(self, chat_id: int, reserved: float, now: float | None) -> None:
+        """A send reserved by `record(chat_id, reserved)` went out at `now` (None: never)."""
+        self.overall.move(reserved, now)
+        window = self.chats.get(chat_id)
+        if window is not None:
+            window.move(reserved, now)
 
     def block(self, chat_id: int, until: float) -> None:
         self.blocked_until[chat_id] = max(until, self.blocked_until.get(chat_id, 0.0))

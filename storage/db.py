@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -43,6 +45,29 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
         # when another writer got in between; IMMEDIATE waits for the lock instead.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_WRITERS: weakref.WeakKeyDictionary[
+    Engine, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+] = weakref.WeakKeyDictionary()
+
+
+def writer_lock(engine: AsyncEngine | None) -> asyncio.Lock | None:
+    """SQLite: the lock this process's transactions on `engine` queue on; None elsewhere.
+
+    Every SQLite transaction here is BEGIN IMMEDIATE, so there is one writer at a time
+    anyway. Left to SQLite, a waiting writer sleeps in the busy handler (1, 2, 5 … 100 ms)
+    and wakes late; queueing in-process hands the lock over at once. Other processes on the
+    same file still meet the busy timeout. One lock per event loop (tests run several).
+    """
+    if engine is None or engine.dialect.name != "sqlite":
+        return None
+    loop = asyncio.get_running_loop()
+    per_loop = _WRITERS.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
+    lock = per_loop.get(loop)
+    if lock is None:
+        lock = per_loop[loop] = asyncio.Lock()
+    return lock
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Broadcast, GroupChat, OutboxMessage, Person
 from storage.sql import skip_locked
+
+# Core statements on the table: the sender's batch updates need no ORM bookkeeping.
+_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_T = _TABLE.c
 
 
 class OutboxRepo:
@@ -36,27 +41,57 @@ class OutboxRepo:
 
     async def claim(self, row_id: int, now: datetime, lease: timedelta) -> bool:
         """Take one row for sending; False when another sender has it (or it is done)."""
-        result = await self.session.execute(
-            update(OutboxMessage)
+        return row_id in await self.claim_many([row_id], now, lease)
+
+    async def claim_many(
+        self, row_ids: Collection[int], now: datetime, lease: timedelta
+    ) -> set[int]:
+        """Take these rows for sending in one statement; the ids actually taken."""
+        if not row_ids:
+            return set()
+        stmt = (
+            update(_TABLE)
             .where(
-                OutboxMessage.id == row_id,
+                _T.id.in_(list(row_ids)),
                 or_(
-                    OutboxMessage.status == "pending",
-                    (OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now),
+                    _T.status == "pending",
+                    (_T.status == "sending") & (_T.lease_until <= now),
                 ),
             )
-            .values(status="sending", lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+            .values(status="sending", lease_until=now + lease, attempts=_T.attempts + 1)
+            .returning(_T.id)
         )
-        return bool(getattr(result, "rowcount", 0))
+        return {int(i) for i in (await self.session.execute(stmt)).scalars()}
+
+    async def release(self, row_ids: Collection[int]) -> None:
+        """Claimed rows that were not tried after all: pending again, the attempt undone."""
+        if row_ids:
+            await self.session.execute(
+                update(_TABLE)
+                .where(_T.id.in_(list(row_ids)), _T.status == "sending")
+                .values(status="pending", lease_until=None, attempts=_T.attempts - 1)
+            )
 
     async def get(self, row_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, row_id)
 
     async def mark_sent(self, row_id: int, now: datetime, message_id: int | None) -> None:
+        await self.mark_sent_many([(row_id, message_id)], now)
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], now: datetime) -> None:
+        """Rows delivered, with Telegram's message id of each; one executemany."""
+        if not sent:
+            return
         await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
-            .values(status="sent", sent_at=now, telegram_message_id=message_id, lease_until=None)
+            update(_TABLE)
+            .where(_T.id == bindparam("row_id"))
+            .values(
+                status="sent",
+                sent_at=now,
+                telegram_message_id=bindparam("message_id"),
+                lease_until=None,
+            ),
+            [{"row_id": r, "message_id": m} for r, m in sent],
         )
 
     async def retry_at(self, row_id: int, when: datetime, error: str) -> None:

@@ -73,11 +73,17 @@ class StationRepo:
 
     # group chats -------------------------------------------------------------
     async def group(self, chat_id: int) -> GroupContext | None:
-        chat = await self.session.get(GroupChat, chat_id)
-        if chat is None:
+        """The chat with its grid and station, in one query (every group update reads it)."""
+        stmt = (
+            select(GroupChat, Grid, Station)
+            .outerjoin(Grid, Grid.id == GroupChat.grid_id)
+            .outerjoin(Station, Station.id == GroupChat.station_id)
+            .where(GroupChat.chat_id == chat_id)
+        )
+        row = (await self.session.execute(stmt)).first()
+        if row is None:
             return None
-        grid = await self.session.get(Grid, chat.grid_id) if chat.grid_id else None
-        station = await self.session.get(Station, chat.station_id) if chat.station_id else None
+        chat, grid, station = row
         return GroupContext(chat, station, grid)
 
     async def seen_group(self, chat_id: int, title: str) -> GroupChat:

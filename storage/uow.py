@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import TracebackType
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import writer_lock
 from storage.errors import Conflict
 from storage.models import Broadcast, IntakeSuggestion
 from storage.outbox import OutboxRepo
@@ -27,6 +29,7 @@ class UnitOfWork:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
+        self._writer: asyncio.Lock | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -34,8 +37,16 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> UnitOfWork:
-        self._session = self._sessions()
-        await self._session.begin()
+        writer = writer_lock(self._sessions.kw.get("bind"))
+        if writer is not None:
+            await writer.acquire()
+            self._writer = writer
+        try:
+            self._session = self._sessions()
+            await self._session.begin()
+        except BaseException:
+            self._release()
+            raise
         self.stations = StationRepo(self._session)
         self.tickets = TicketRepo(self._session)
         self.outbox = OutboxRepo(self._session)
@@ -55,8 +66,16 @@ class UnitOfWork:
             if session.in_transaction():
                 await session.rollback()
         finally:
-            await session.close()
-            self._session = None
+            try:
+                await session.close()
+            finally:
+                self._session = None
+                self._release()
+
+    def _release(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
 
     async def commit(self) -> None:
         try:
