@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import is_sqlite
-from storage.inbox import LEASE, Inbox
+from storage.inbox import LEASE, Added, Inbox
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 LATER = NOW + timedelta(seconds=1)
@@ -161,3 +161,74 @@ async def test_workers_claiming_together_never_share_a_row_or_a_chat(
         order = [u for u in handled if chat_of[u] == chat]
         assert order == sorted(order), chat  # oldest first within a chat
     assert await seed.count() == 0
+
+
+async def test_a_push_to_an_empty_chat_is_stored_claimed_otherwise_it_waits(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    a, b = worker(sessions, "a"), worker(sessions, "b")
+    assert await a.push(1, "chat:-1", {"update_id": 1}, NOW, claim=True) is Added.CLAIMED
+    assert await b.push(2, "chat:-1", {"update_id": 2}, NOW, claim=True) is Added.STORED
+    assert await b.push(3, "chat:-2", {"update_id": 3}, NOW, claim=False) is Added.STORED
+    assert await a.push(1, "chat:-1", {"update_id": 1}, NOW, claim=True) is Added.DUPLICATE
+    assert await b.push(3, "chat:-2", {"update_id": 3}, NOW, claim=True) is Added.DUPLICATE
+    assert await a.push(2, "chat:-1", {"update_id": 2}, NOW, claim=False) is Added.DUPLICATE
+    # 1 is a's already (first attempt); 2 waits behind it; 3 was stored unclaimed.
+    assert ids(await b.claim(10, NOW)) == [3]
+    assert await b.claim(10, NOW + LEASE - timedelta(seconds=1)) == []
+    assert not await b.done(1)
+    assert await a.done_many({1, 2, 3}) == ({1}, [])  # only its own claims
+    [taken] = await b.claim(10, NOW)
+    assert (taken.update_id, taken.attempts) == (2, 1)
+    assert await b.done_many([2, 3]) == ({2, 3}, [])
+    # A lease taken at insert runs out like any other.
+    assert await a.push(4, "chat:-4", {"update_id": 4}, NOW, claim=True) is Added.CLAIMED
+    [again] = await b.claim(10, NOW + LEASE)
+    assert (again.update_id, again.attempts) == (4, 2)
+
+
+async def test_batched_done_deletes_ours_and_frees_each_chat_for_its_next_row(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    a, b = worker(sessions, "a"), worker(sessions, "b")
+    await fill(a, [(1, "chat:-1"), (2, "chat:-1"), (3, "chat:-2"), (4, "chat:-3"), (5, "chat:-2")])
+    assert ids(await a.claim(2, NOW)) == [1, 3]
+    assert ids(await b.claim(10, NOW)) == [4]
+    assert await a.done_many([]) == (set(), [])
+    deleted, claimed = await a.done_many([1, 3, 4], claim=1, now=NOW)
+    assert deleted == {1, 3}  # 4 is b's
+    assert ids(claimed) == [2]  # freed by the delete, claimed in the same transaction
+    assert ids(await a.claim(10, NOW)) == [5]
+    assert await a.count() == 3
+
+
+async def test_pushes_of_one_chat_racing_on_many_workers_claim_at_most_one(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    if is_sqlite(database_url):
+        pytest.skip("one writer at a time on SQLite: nothing concurrent to show")
+    workers = [worker(sessions, f"w{i}") for i in range(4)]
+    next_id = 1000
+    for round_ in range(15):
+        chat = f"chat:-{round_}"
+        pushes = []
+        for w in workers:
+            next_id += 1
+            pushes.append(w.push(next_id, chat, {"update_id": next_id}, NOW, claim=True))
+        added = await asyncio.gather(*pushes)
+        assert added.count(Added.CLAIMED) == 1, (round_, added)  # the chat was empty
+        assert added.count(Added.STORED) == len(workers) - 1
+        # Nothing else of that chat may be claimed while the fast-path claim is live.
+        assert await workers[0].claim(10, NOW) == []
+    # Racing against a normal claim too: a chat with a waiting head is never fast-pathed.
+    seed = worker(sessions, "seed")
+    assert await seed.push(1, "chat:-99", {"update_id": 1}, NOW, claim=False) is Added.STORED
+
+    async def claim_it() -> list[int]:
+        return ids(await workers[1].claim(10, NOW + LEASE))
+
+    got, added = await asyncio.gather(
+        claim_it(), workers[2].push(2, "chat:-99", {"update_id": 2}, NOW, claim=True)
+    )
+    assert added is Added.STORED
+    assert 1 in got and 2 not in got

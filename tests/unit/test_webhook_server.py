@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -15,7 +16,7 @@ from bot.drainer import Drainer, utcnow
 from bot.runtime import RawUpdate
 from bot.webhook import WebhookServer
 from storage.db import create_engine, session_factory
-from storage.inbox import Inbox
+from storage.inbox import Claimed, Inbox
 from storage.migrate import upgrade
 from tests.fakes.webhooks import free_port, health, push, report_update
 
@@ -108,6 +109,57 @@ async def test_bad_secret_and_garbage_are_refused_and_store_nothing(
     assert await sqlite_served.drainer.backlog() == 0
     sqlite_served.gate.set()
     assert sqlite_served.fed == []
+
+
+def in_chat(update_id: int, chat: int) -> RawUpdate:
+    update = report_update(update_id)
+    update["message"]["chat"]["id"] = chat
+    return update
+
+
+async def test_pushes_are_claimed_at_insert_and_deleted_in_batches_in_chat_order(
+    sqlite_served: Served,
+) -> None:
+    drainer, inbox = sqlite_served.drainer, sqlite_served.drainer.inbox
+    claimed: list[int] = []
+    batches: list[list[int]] = []
+    claim, done_many = inbox.claim, inbox.done_many
+
+    async def spy_claim(limit: int, now: datetime) -> list[Claimed]:
+        rows = await claim(limit, now)
+        claimed.extend(r.update_id for r in rows)
+        return rows
+
+    async def spy_done_many(
+        update_ids: Collection[int], *, claim: int = 0, now: datetime | None = None
+    ) -> tuple[set[int], list[Claimed]]:
+        batches.append(sorted(update_ids))
+        deleted, rows = await done_many(update_ids, claim=claim, now=now)
+        claimed.extend(r.update_id for r in rows)
+        return deleted, rows
+
+    inbox.claim = spy_claim  # type: ignore[method-assign]
+    inbox.done_many = spy_done_many  # type: ignore[method-assign]
+    sqlite_served.gate.clear()
+    pushes = [(601, -1), (602, -2), (603, -3), (604, -1), (605, -2), (606, -1)]
+    for update_id, chat in pushes:
+        assert await push(sqlite_served.url, in_chat(update_id, chat), SECRET) == 200
+    # The first of each chat went straight to the queues, no claim transaction.
+    assert drainer.queues.pending == 3
+    assert claimed == []
+    sqlite_served.gate.set()
+
+    async def drained() -> bool:
+        return await inbox.count() == 0
+
+    await until(drained)
+    assert sorted(claimed) == [604, 605, 606]
+    for chat in (-1, -2, -3):
+        order = [u for u, c in pushes if c == chat]
+        assert [u for u in sqlite_served.fed if u in order] == order
+    assert sorted(u for batch in batches for u in batch) == [u for u, _ in pushes]
+    assert len(batches) < len(pushes)  # handled together, deleted together
+    assert batches[0] == [601, 602, 603]
 
 
 async def test_graceful_stop_gives_back_what_it_did_not_finish(tmp_path: Path) -> None:
