@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.burst import (
-    OFFICER,
     assert_each_report_one_ticket,
     burst_fake,
     burst_station,
-    every_report_acked,
     group_acks,
     send_burst,
     start_gridbot,
     stop_gridbot,
+    until_all_delivered,
 )
 
 REPORTS = 500
@@ -45,11 +44,7 @@ async def test_kill_9_mid_burst_loses_and_doubles_nothing(
         killed_at = acked()
         assert killed_at < REPORTS, "the burst finished before the kill: nothing was tested"
         proc = start_gridbot(fake, framework, database_url, station, log, *POLLING)
-        await fake.wait_until(lambda: every_report_acked(fake, sent), timeout=120)
-        await fake.wait_until(
-            lambda: len([m for m in fake.messages_in(OFFICER) if "新工单" in m.body]) >= REPORTS,
-            timeout=60,
-        )
+        await until_all_delivered(fake, sent)
     finally:
         try:
             code = await stop_gridbot(proc)

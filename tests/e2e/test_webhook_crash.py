@@ -18,17 +18,16 @@ import pytest
 from bot.sandbox.fakeapi import FakeBotAPI
 from tests.conftest import RUNTIMES
 from tests.fakes.burst import (
-    OFFICER,
     assert_each_report_one_ticket,
     assert_in_order,
     burst_fake,
     burst_station,
-    every_report_acked,
     processed_count,
     send_burst,
     start_gridbot,
     stop_gridbot,
     tickets_by_group,
+    until_all_delivered,
 )
 from tests.fakes.slow_bot import HOLD_ENV
 from tests.fakes.webhooks import free_port, health
@@ -89,11 +88,7 @@ async def test_webhook_worker_killed_with_accepted_updates_loses_and_doubles_not
         answered, handled = len(accepted(fake)), await processed_count(database_url)
         assert handled < answered, "all answered updates were handled: nothing was tested"
         proc = start()
-        await fake.wait_until(lambda: every_report_acked(fake, sent), timeout=120)
-        await fake.wait_until(
-            lambda: len([m for m in fake.messages_in(OFFICER) if "新工单" in m.body]) >= REPORTS,
-            timeout=60,
-        )
+        await until_all_delivered(fake, sent)
     finally:
         try:
             code = await stop_gridbot(proc)

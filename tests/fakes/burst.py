@@ -129,6 +129,15 @@ def every_report_acked(fake: FakeBotAPI, sent: Sent) -> bool:
     return all(s in got for s in sent)
 
 
+async def until_all_delivered(fake: FakeBotAPI, sent: Sent) -> None:
+    """Every report acknowledged in its group and announced to the officer."""
+    await fake.wait_until(lambda: every_report_acked(fake, sent), timeout=120)
+    await fake.wait_until(
+        lambda: len([m for m in fake.messages_in(OFFICER) if "新工单" in m.body]) >= len(sent),
+        timeout=60,
+    )
+
+
 def new_ticket_numbers(fake: FakeBotAPI) -> Counter[int]:
     """Ticket numbers in the officer's 新工单 messages."""
     return Counter(
